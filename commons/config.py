@@ -1,0 +1,69 @@
+"""Configuration: defaults overridden by the environment, then by `test_config`."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator used.
+
+    Hosting platforms hand out `postgres://` or `postgresql://`; SQLAlchemy would pick
+    psycopg2 for those, which we do not install.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return a key shared by every worker process of this instance.
+
+    Created once with O_EXCL so that concurrent workers starting together all end up
+    reading the same key instead of each signing sessions with its own.
+    """
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        log.warning(
+            "SECRET_KEY n'est pas défini : une clé aléatoire a été créée dans %s. "
+            "Définissez SECRET_KEY en production.", path,
+        )
+    for _ in range(50):  # another worker may be between create and write
+        key = path.read_text().strip()
+        if key:
+            return key
+        import time
+
+        time.sleep(0.02)
+    raise RuntimeError(f"clé secrète vide dans {path}")
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "commons.db")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or load_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "COMMONS_INDEX_DIR": env.get("COMMONS_INDEX_DIR") or os.path.join(instance_path, "index"),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "ENTRIES_PER_PAGE": 50,
+    }

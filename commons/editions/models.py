@@ -1,0 +1,137 @@
+"""Editions (one yearly event), their programme (workshops) and the structures involved."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commons.extensions import db
+from commons.entries.kinds import EntryKind
+from commons.models import TimestampMixin, enum_column
+
+if TYPE_CHECKING:
+    from commons.entries.models import Entry
+
+
+class WorkshopFormat(enum.Enum):
+    ATELIER = "atelier"
+    MASTERCLASS = "masterclass"
+    TABLE_RONDE = "table_ronde"
+    DEMONSTRATION = "demonstration"
+    PLENIERE = "pleniere"
+    CONVIVIAL = "convivial"
+
+    @property
+    def label(self) -> str:
+        return str(_FORMAT_LABELS[self])
+
+
+_FORMAT_LABELS = {
+    WorkshopFormat.ATELIER: _l("Atelier"),
+    WorkshopFormat.MASTERCLASS: _l("Masterclass"),
+    WorkshopFormat.TABLE_RONDE: _l("Table ronde"),
+    WorkshopFormat.DEMONSTRATION: _l("Démonstration"),
+    WorkshopFormat.PLENIERE: _l("Plénière"),
+    WorkshopFormat.CONVIVIAL: _l("Temps convivial"),
+}
+
+
+edition_structures = sa.Table(
+    "edition_structures",
+    db.metadata,
+    sa.Column("edition_id", sa.ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("structure_id", sa.ForeignKey("structures.id", ondelete="CASCADE"), primary_key=True),
+)
+
+workshop_structures = sa.Table(
+    "workshop_structures",
+    db.metadata,
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("structure_id", sa.ForeignKey("structures.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Structure(TimestampMixin, db.Model):
+    """An organisation (Alpi, La Fibre64, Hubikoop, a médiathèque...). Never a person."""
+
+    __tablename__ = "structures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class Edition(TimestampMixin, db.Model):
+    __tablename__ = "editions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    year: Mapped[int] = mapped_column(index=True)
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Demo editions invented to show a feature (not taken from a real report) say so in the UI.
+    is_illustrative: Mapped[bool] = mapped_column(default=False)
+
+    organisers: Mapped[list[Structure]] = relationship(secondary=edition_structures, order_by="Structure.name")
+    workshops: Mapped[list[Workshop]] = relationship(
+        back_populates="edition", order_by="(Workshop.starts_at, Workshop.room, Workshop.id)",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Edition {self.slug}>"
+
+
+class Workshop(TimestampMixin, db.Model):
+    """One session of an edition's programme (atelier, masterclass, table ronde...)."""
+
+    __tablename__ = "workshops"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "slug", name="uq_workshops_edition_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(160))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    format: Mapped[WorkshopFormat] = mapped_column(enum_column(WorkshopFormat), default=WorkshopFormat.ATELIER)
+    # Local wall-clock time of the event (Europe/Paris), not UTC: it is a programme, not a log.
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    room: Mapped[str] = mapped_column(sa.String(120), default="")
+    axis: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    report: Mapped[str] = mapped_column(sa.Text, default="")
+
+    edition: Mapped[Edition] = relationship(back_populates="workshops")
+    structures: Mapped[list[Structure]] = relationship(secondary=workshop_structures, order_by="Structure.name")
+    questions: Mapped[list[GuidingQuestion]] = relationship(
+        back_populates="workshop", order_by="GuidingQuestion.position",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+    entries: Mapped[list[Entry]] = relationship(back_populates="workshop", passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<Workshop {self.slug}>"
+
+
+class GuidingQuestion(db.Model):
+    """A question a workshop worked on ("Quels prérequis ?"), optionally tied to a kind of outcome."""
+
+    __tablename__ = "guiding_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(sa.ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[EntryKind | None] = mapped_column(enum_column(EntryKind))
+
+    workshop: Mapped[Workshop] = relationship(back_populates="questions")

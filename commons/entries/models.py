@@ -1,0 +1,124 @@
+"""Entries (fiches), their tags and their append-only revisions."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commons.entries.kinds import EntryKind
+from commons.extensions import db
+from commons.models import TimestampMixin, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from commons.accounts.models import User
+    from commons.editions.models import Edition, Workshop
+
+TITLE_MAX = 200
+BODY_MAX = 100_000
+SUMMARY_MAX = 300
+
+
+class EntryStatus(enum.Enum):
+    PUBLISHED = "publiee"
+    ARCHIVED = "archivee"
+
+    @property
+    def label(self) -> str:
+        return str({EntryStatus.PUBLISHED: _l("Publiée"), EntryStatus.ARCHIVED: _l("Archivée")}[self])
+
+
+entry_tags = sa.Table(
+    "entry_tags",
+    db.metadata,
+    sa.Column("entry_id", sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A keyword. `slug` is the normalised form (no case, accents or extra spaces): the identity."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.slug}>"
+
+
+class Entry(TimestampMixin, db.Model):
+    """One outcome of a workshop. Holds the current state; history lives in `Revision`."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind), index=True)
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.PUBLISHED, index=True)
+    # An entry always belongs to an edition; the workshop is optional and may go away
+    # (SET NULL) without orphaning the entry.
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("editions.id", ondelete="RESTRICT"), index=True)
+    workshop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workshops.id", ondelete="SET NULL"), index=True)
+    # Sub-items ("Vulgariser" under "Transmettre des savoirs") are entries of their own.
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # Number of the latest revision; also the optimistic-lock column, so two concurrent
+    # saves from the same base can never both succeed (the second raises StaleDataError).
+    revision_number: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    edition: Mapped[Edition] = relationship()
+    workshop: Mapped[Workshop | None] = relationship(back_populates="entries")
+    parent: Mapped[Entry | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Entry]] = relationship(back_populates="parent", order_by="(Entry.position, Entry.id)")
+    tags: Mapped[list[Tag]] = relationship(secondary=entry_tags, order_by="Tag.slug")
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="entry", order_by="Revision.number",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    __mapper_args__ = {"version_id_col": revision_number, "version_id_generator": False}
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+    def __repr__(self) -> str:
+        return f"<Entry {self.id} {self.kind.value} {self.title[:30]!r}>"
+
+
+class Revision(db.Model):
+    """Append-only snapshot of an entry after a save: never updated, never deleted alone."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (sa.UniqueConstraint("entry_id", "number", name="uq_revisions_entry_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(sa.String(SUMMARY_MAX), default="")
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    # Tag names as the user saw them, one per line: the snapshot must not change when a tag is renamed.
+    tags_text: Mapped[str] = mapped_column(sa.Text, default="")
+    workshop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workshops.id", ondelete="SET NULL"))
+
+    entry: Mapped[Entry] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t for t in self.tags_text.split("\n") if t]

@@ -1,0 +1,93 @@
+"""What every page shares: template filters, error pages, security headers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from commons.entries.kinds import EntryKind
+from commons.text import plain_excerpt, render_markdown
+
+# Everything is served from this host: the policy makes a stray external asset fail loudly.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def format_clock(value: datetime | None) -> str:
+    """9h45, 15h — how a French programme writes a time."""
+    if value is None:
+        return ""
+    return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        excerpt=plain_excerpt,
+        clock=format_clock,
+        date=lambda v, fmt="long": format_date(v, fmt) if v else "",
+        datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "",
+    )
+    app.jinja_env.globals.update(all_kinds=list(EntryKind), url_rules=app.view_functions)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    messages = {
+        400: _l("Requête invalide"),
+        403: _l("Accès refusé"),
+        404: _l("Page introuvable"),
+        405: _l("Méthode non autorisée"),
+        413: _l("Envoi trop volumineux"),
+        422: _l("Données invalides"),
+        500: _l("Erreur interne"),
+    }
+
+    def render_error(code: int, detail: str | None = None):
+        title = str(messages.get(code, _("Erreur")))
+        if wants_json():
+            return jsonify({"error": {"code": code, "message": detail or title}}), code
+        return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        detail = error.description if getattr(error, "commons_detail", False) else None
+        return render_error(error.code or 500, detail)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        from commons.extensions import db
+
+        db.session.rollback()
+        return render_error(500)
+
+
+def abort_with(code: int, message: str):
+    """Abort with a French message shown on the error page (or in the JSON error)."""
+    from werkzeug.exceptions import default_exceptions
+
+    exc = default_exceptions[code](description=message)
+    exc.commons_detail = True
+    raise exc

@@ -1,0 +1,329 @@
+"""Fixtures: app → client → runner, signed-in clients per role, factories, live server.
+
+The database is built once per test session with the Alembic migrations (so every test
+also exercises them) and emptied after each test. SQLite by default; PostgreSQL when
+COMMONS_TEST_DATABASE_URL is set (a throw-away database is created on that server, so
+several runs can share it).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.serving import make_server
+
+from commons import create_app
+from commons.accounts.models import Role, User
+from commons.editions.models import Edition, Workshop, WorkshopFormat
+from commons.entries.kinds import EntryKind
+from commons.extensions import db
+
+PG_ENV = "COMMONS_TEST_DATABASE_URL"
+PASSWORD = "motdepasse-de-test"
+
+
+def _is_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def loud_skip(reason: str) -> None:
+    """Skip locally with a visible warning; in CI a missing service is a failure."""
+    if _is_ci():
+        pytest.fail(f"CI must not skip: {reason}")
+    SKIPPED_FOR_SERVICES.add(reason)
+    pytest.skip(f"SERVICE MISSING — {reason}")
+
+
+SKIPPED_FOR_SERVICES: set[str] = set()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SKIPPED_FOR_SERVICES:
+        terminalreporter.section("TESTS SKIPPED FOR A MISSING SERVICE", sep="!", red=True, bold=True)
+        for reason in sorted(SKIPPED_FOR_SERVICES):
+            terminalreporter.write_line(f"!!! {reason}", red=True, bold=True)
+
+
+def pytest_report_header(config):
+    return f"commons test database: {'PostgreSQL (' + PG_ENV + ')' if os.environ.get(PG_ENV) else 'SQLite'}"
+
+
+def _admin_url(url: str) -> sa.URL:
+    from commons.config import normalise_database_url
+
+    return sa.make_url(normalise_database_url(url))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    pg_url = os.environ.get(PG_ENV)
+    if not pg_url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "commons-test.db")
+        return
+    admin = _admin_url(pg_url)
+    name = f"commons_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory) -> str:
+    from flask_migrate import upgrade
+
+    app = create_app(_config(database_url, tmp_path_factory.mktemp("migrate")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _config(database_url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "COMMONS_INDEX_DIR": str(tmp_path / "index"),
+        "WTF_CSRF_ENABLED": False,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "ENTRIES_PER_PAGE": 50,
+    }
+
+
+def empty_database() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_config(migrated_database, tmp_path) -> dict:
+    """Override in a test module to change the configuration before the app is built."""
+    return _config(migrated_database, tmp_path)
+
+
+@pytest.fixture
+def app(app_config) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_database()
+        db.engine.dispose()
+    shutil.rmtree(app_config["COMMONS_INDEX_DIR"], ignore_errors=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- users and signed-in clients ------------------------------------------------------------
+
+@pytest.fixture
+def make_user(app):
+    from commons.accounts.services import create_user
+
+    def make(role: Role = Role.CONTRIBUTOR, email: str | None = None, password: str = PASSWORD) -> User:
+        user = create_user(email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.org", password, role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def _signed_in(app, user: User):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def contributor(make_user) -> User:
+    return make_user(Role.CONTRIBUTOR)
+
+
+@pytest.fixture
+def facilitator(make_user) -> User:
+    return make_user(Role.FACILITATOR)
+
+
+@pytest.fixture
+def admin(make_user) -> User:
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def contributor_client(app, contributor):
+    return _signed_in(app, contributor)
+
+
+@pytest.fixture
+def facilitator_client(app, facilitator):
+    return _signed_in(app, facilitator)
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    return _signed_in(app, admin)
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in(user) → a test client with that user's session."""
+    return lambda user: _signed_in(app, user)
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_edition(app):
+    def make(year: int = 2023, **fields) -> Edition:
+        fields.setdefault("slug", f"nec-sud-ouest-{year}")
+        fields.setdefault("name", f"NEC Sud-Ouest {year}")
+        fields.setdefault("place", "Ondres")
+        fields.setdefault("starts_on", date(year, 6, 6))
+        fields.setdefault("ends_on", date(year, 6, 7))
+        edition = Edition(year=year, **fields)
+        db.session.add(edition)
+        db.session.commit()
+        return edition
+
+    return make
+
+
+@pytest.fixture
+def make_workshop(app):
+    def make(edition: Edition, title: str = "Les communs de la médiation numérique", **fields) -> Workshop:
+        from commons.text import slugify
+
+        fields.setdefault("slug", slugify(title))
+        fields.setdefault("format", WorkshopFormat.ATELIER)
+        fields.setdefault("starts_at", datetime(edition.year, 6, 7, 10, 15))
+        fields.setdefault("ends_at", datetime(edition.year, 6, 7, 11, 45))
+        fields.setdefault("room", "Espace 1")
+        workshop = Workshop(edition=edition, title=title, **fields)
+        db.session.add(workshop)
+        db.session.commit()
+        return workshop
+
+    return make
+
+
+@pytest.fixture
+def make_entry(app):
+    from commons.entries.services import create_entry
+
+    def make(edition: Edition, title: str = "Accueil inconditionnel", kind: EntryKind = EntryKind.VALEUR,
+             **fields):
+        entry = create_entry(edition=edition, kind=kind, title=title, **fields)
+        db.session.commit()
+        return entry
+
+    return make
+
+
+@pytest.fixture
+def workshop(make_edition, make_workshop) -> Workshop:
+    return make_workshop(make_edition(2023))
+
+
+@pytest.fixture
+def entry(workshop, make_entry):
+    return make_entry(workshop.edition, workshop=workshop, body="Accueillir **toute** personne.",
+                      tags=["Posture"])
+
+
+@pytest.fixture
+def demo(app):
+    """The NEC Sud-Ouest demo data, loaded as `flask demo load` does."""
+    from commons.demo.loader import load_demo
+
+    load_demo()
+    db.session.commit()
+
+
+# --- browser -----------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a loopback port in a thread; yields its base URL."""
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        loud_skip(f"Chromium absent ({CHROMIUM}) : `apt-get install -y chromium` pour les tests navigateur")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "fr-FR", "service_workers": "block"}
+
+
+@pytest.fixture
+def browser_login(live_server, make_user):
+    """browser_login(page, role) signs a fresh user in through the real form."""
+
+    def login(page, role: Role = Role.CONTRIBUTOR) -> User:
+        user = make_user(role)
+        page.goto(f"{live_server}/connexion")
+        page.get_by_label("Adresse électronique").fill(user.email)
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(lambda url: "/connexion" not in url)
+        return user
+
+    return login
