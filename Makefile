@@ -1,0 +1,65 @@
+# commons — `make run` serves the app, `make test` runs the whole suite (SQLite, then PostgreSQL).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: help install install-test run serve db-upgrade demo test test-sqlite test-postgres bench clean
+
+help:
+	@echo "make run         installe, migre, charge la démo si la base est vide, sert sur http://$(HOST):$(PORT)"
+	@echo "make test        installe ce qu'il faut aux tests et lance toute la suite (SQLite puis PostgreSQL)"
+	@echo "make test-sqlite / make test-postgres   une seule des deux bases"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+db-upgrade: install
+	$(FLASK) db upgrade
+
+demo: db-upgrade
+	$(FLASK) demo load
+
+run: db-upgrade
+	$(FLASK) demo load --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: db-upgrade
+	$(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app
+
+test: test-sqlite test-postgres
+
+test-sqlite: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Runs the same suite on PostgreSQL. Without a server it says so loudly; under CI it fails.
+test-postgres: install-test
+	@if $(PY) -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
+		COMMONS_TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		echo "!!! PostgreSQL injoignable ($(PG_TEST_URL)) : suite PostgreSQL NON JOUÉE"; \
+		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+		if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+
+bench: install-test
+	$(PY) bench/search_bench.py --entries 2000
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
