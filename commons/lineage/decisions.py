@@ -1,0 +1,278 @@
+"""Decisions on carried entries: reconduit, reformulé, fusionné, scindé, abandonné, réalisé, nouveau.
+
+Each decision updates the typed link(s), writes a revision on the entry concerned (so the
+entry's own history tells it) and appends a row to the decision log (who, when, why).
+All checks run before the first write.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from commons.accounts.models import User
+from commons.entries.kinds import EntryKind
+from commons.entries.models import Entry, EntryStatus
+from commons.entries.services import EntryError, create_entry, revise_entry, validate_title
+from commons.extensions import db
+from commons.lineage.models import REASON_MAX, ActionFollowUp, ActionStatus, Carry, Decision, LineageLink
+from commons.lineage.services import (
+    LineageError, ancestor_ids, check_later, followup_of, log_decision, record_in_history, walk,
+)
+from commons.models import utcnow
+
+# Kept and reworded entries are still alive: an action kept in 2024 may be realised or dropped later.
+_OPEN = (Decision.PENDING, Decision.KEPT, Decision.REWORDED)
+
+
+def _check_open(link: LineageLink, allowed=(Decision.PENDING,)) -> None:
+    if link.decision not in allowed:
+        raise LineageError(_("Une décision a déjà été prise sur « %(title)s » : %(decision)s.",
+                             title=link.target.title, decision=link.decision.label.lower()))
+
+
+def _clean_text(value: str | None, field: str, missing: str) -> str:
+    text = (value or "").replace("\x00", "").strip()
+    if not text:
+        raise LineageError(missing, field)
+    if len(text) > REASON_MAX:
+        raise LineageError(_("Pas plus de %(max)d caractères (%(n)d actuellement).", max=REASON_MAX, n=len(text)), field)
+    return text
+
+
+def _decide(link: LineageLink, decision: Decision, actor: User | None, when: datetime) -> None:
+    link.decision = decision
+    link.decided_by_id = actor.id if actor else None
+    link.decided_at = when
+
+
+def _set_followup(entry: Entry, status: ActionStatus, actor: User | None, when: datetime) -> None:
+    if entry.kind is not EntryKind.ACTION:
+        return
+    row = followup_of(entry)
+    if row is None:
+        row = ActionFollowUp(entry=entry)
+        db.session.add(row)
+    row.status = status
+    row.updated_by_id = actor.id if actor else None
+    row.updated_at = when
+
+
+def keep(link: LineageLink, *, actor: User | None, at: datetime | None = None) -> None:
+    _check_open(link)
+    when = at or utcnow()
+    _decide(link, Decision.KEPT, actor, when)
+    record_in_history(link.target, actor, "Décision : reconduit", when)
+    log_decision(Decision.KEPT, entry=link.target, source=link.source, actor=actor, at=when,
+                 summary=_("« %(title)s » reconduit", title=link.target.title))
+
+
+def reword(link: LineageLink, *, actor: User | None, title: str, body: str, base_revision: int,
+           at: datetime | None = None) -> None:
+    """New wording on the carried entry (a real revision, so it can be diffed); the origin stays linked."""
+    _check_open(link)
+    target = link.target
+    when = at or utcnow()
+    old_title = target.title
+    try:
+        revision = revise_entry(target, base_revision=base_revision, author=actor, kind=target.kind, title=title,
+                                body=body, tags=target.tag_names, workshop=target.workshop,
+                                summary=_("Reformulation (décision : reformulé)"))
+    except EntryError as exc:
+        raise LineageError(str(exc), exc.field) from exc
+    if revision is None:
+        raise LineageError(_("La nouvelle formulation est identique à l'ancienne : choisissez plutôt « reconduit »."),
+                           "title")
+    revision.created_at = when
+    _decide(link, Decision.REWORDED, actor, when)
+    log_decision(Decision.REWORDED, entry=target, source=link.source, actor=actor, at=when,
+                 summary=_("« %(old)s » reformulé en « %(new)s »", old=old_title, new=target.title))
+
+
+def merge(links: list[LineageLink], *, actor: User | None, keeper: Entry | None = None, title: str = "",
+          body: str | None = None, at: datetime | None = None) -> Entry:
+    """Several carried entries become one (the keeper); every origin stays linked to it."""
+    links = list({link.id: link for link in links}.values())
+    if len(links) < 2:
+        raise LineageError(_("Une fusion réunit au moins deux fiches reprises : cochez-en plusieurs."), "links")
+    for link in links:
+        _check_open(link)
+    kinds = {link.target.kind for link in links} | {link.source.kind for link in links if link.source}
+    if len(kinds) > 1:
+        names = ", ".join(sorted(k.label.lower() for k in kinds))
+        raise LineageError(_("Impossible de fusionner des fiches de natures différentes (%(kinds)s) : une "
+                             "fusion réunit des fiches d'une même nature.", kinds=names), "links")
+    if len({link.target.edition_id for link in links}) > 1:
+        raise LineageError(_("Les fiches à fusionner doivent appartenir à la même édition."), "links")
+    targets = [link.target for link in links]
+    keeper = keeper or targets[0]
+    if keeper.id not in {t.id for t in targets}:
+        raise LineageError(_("La fiche conservée doit faire partie des fiches fusionnées."), "keeper")
+    new_title = validate_title(title) if title and title.strip() else keeper.title
+    when = at or utcnow()
+    absorbed = [t for t in targets if t.id != keeper.id]
+    if new_title != keeper.title or (body is not None and body != keeper.body):
+        revise_entry(keeper, base_revision=keeper.revision_number, author=actor, kind=keeper.kind, title=new_title,
+                     body=keeper.body if body is None else body, tags=keeper.tag_names, workshop=keeper.workshop,
+                     summary=_("Nouvelle formulation après fusion"))
+    names = ", ".join(f"« {link.source.title if link.source else link.target.title} »" for link in links)
+    record_in_history(keeper, actor, _("Décision : fusionné — réunit %(titles)s", titles=names), when)
+    for link in links:
+        old_target = link.target
+        link.target = keeper
+        _decide(link, Decision.MERGED, actor, when)
+        log_decision(Decision.MERGED, entry=keeper, source=link.source, related=old_target, actor=actor, at=when,
+                     summary=_("« %(title)s » fusionné dans « %(keeper)s »",
+                               title=link.source.title if link.source else old_target.title, keeper=keeper.title))
+    for entry in absorbed:
+        for child in entry.children:
+            child.parent = keeper
+        entry.status = EntryStatus.ARCHIVED
+        record_in_history(entry, actor, _("Fusionnée dans « %(title)s » (fiche n° %(id)d) ; archivée",
+                                           title=keeper.title, id=keeper.id), when)
+        row = followup_of(entry)
+        if row is not None:
+            db.session.delete(row)
+    db.session.flush()
+    return keeper
+
+
+def split(link: LineageLink, *, actor: User | None, titles: list[str], at: datetime | None = None) -> list[Entry]:
+    """One carried entry becomes several: the first title rewords it, the others become new entries."""
+    _check_open(link)
+    try:
+        clean = [validate_title(t) for t in titles if t and t.strip()]
+    except EntryError as exc:
+        raise LineageError(str(exc), "titles") from exc
+    if len(clean) < 2:
+        raise LineageError(_("Un scindement produit au moins deux fiches : une formulation par ligne."), "titles")
+    if len({c.casefold() for c in clean}) < len(clean):
+        raise LineageError(_("Deux parties portent le même titre."), "titles")
+    target = link.target
+    source = link.source
+    when = at or utcnow()
+    if clean[0] != target.title:
+        revise_entry(target, base_revision=target.revision_number, author=actor, kind=target.kind, title=clean[0],
+                     body=target.body, tags=target.tag_names, workshop=target.workshop,
+                     summary=_("Première partie du scindement"))
+    parts = [target]
+    for position, part_title in enumerate(clean[1:], start=1):
+        with db.session.no_autoflush:  # see /work/notes/requests-lineage.md (create_entry + tags)
+            part = create_entry(edition=target.edition, kind=target.kind, title=part_title, body="",
+                                tags=target.tag_names, workshop=target.workshop, author=actor,
+                                parent=target.parent, position=target.position + position,
+                                summary=_("Scindée depuis « %(title)s »",
+                                          title=source.title if source else target.title), created_at=when)
+        parts.append(part)
+        if source is not None:
+            db.session.add(LineageLink(source=source, target=part, decision=Decision.SPLIT, decided_at=when,
+                                       decided_by_id=actor.id if actor else None, created_at=when,
+                                       created_by_id=actor.id if actor else None))
+        origin_followup = followup_of(target)
+        if origin_followup is not None:
+            db.session.add(ActionFollowUp(entry=part, status=origin_followup.status, updated_at=when,
+                                          owner_structure_id=origin_followup.owner_structure_id))
+    _decide(link, Decision.SPLIT, actor, when)
+    listed = ", ".join(f"« {p.title} »" for p in parts)
+    record_in_history(target, actor, _("Décision : scindé en %(titles)s", titles=listed), when)
+    log_decision(Decision.SPLIT, entry=target, source=source, actor=actor, at=when,
+                 summary=_("« %(title)s » scindé en %(titles)s", title=source.title if source else target.title,
+                               titles=listed))
+    db.session.flush()
+    return parts
+
+
+def drop(link: LineageLink, *, actor: User | None, reason: str, at: datetime | None = None) -> None:
+    """Dropped, with a reason; the carried entry is archived (kept, not deleted, so history stays)."""
+    _check_open(link, _OPEN)
+    reason = _clean_text(reason, "reason", "Indiquez pourquoi cette fiche est abandonnée.")
+    when = at or utcnow()
+    _decide(link, Decision.DROPPED, actor, when)
+    link.reason = reason
+    link.target.status = EntryStatus.ARCHIVED
+    record_in_history(link.target, actor, _("Décision : abandonné — %(reason)s", reason=reason), when)
+    _set_followup(link.target, ActionStatus.DROPPED, actor, when)
+    log_decision(Decision.DROPPED, entry=link.target, source=link.source, actor=actor, at=when, reason=reason,
+                 summary=_("« %(title)s » abandonné", title=link.target.title))
+
+
+def realise(link: LineageLink, *, actor: User | None, evidence: str, at: datetime | None = None) -> None:
+    """An action was carried out; what shows it (a date, a place, a document) is required."""
+    _check_open(link, _OPEN)
+    if link.target.kind is not EntryKind.ACTION:
+        raise LineageError(_("Seule une action peut être réalisée ; « %(title)s » est de nature %(kind)s.",
+                             title=link.target.title, kind=link.target.kind.label.lower()))
+    evidence = _clean_text(evidence, "evidence", "Indiquez ce qui montre que l'action est réalisée.")
+    when = at or utcnow()
+    _decide(link, Decision.REALISED, actor, when)
+    link.evidence = evidence
+    record_in_history(link.target, actor, _("Décision : réalisé — %(evidence)s", evidence=evidence), when)
+    _set_followup(link.target, ActionStatus.DONE, actor, when)
+    log_decision(Decision.REALISED, entry=link.target, source=link.source, actor=actor, at=when, evidence=evidence,
+                 summary=_("« %(title)s » réalisé", title=link.target.title))
+
+
+def declare_new(entry: Entry, *, actor: User | None, at: datetime | None = None) -> LineageLink:
+    """A new outcome of its edition (no origin)."""
+    incoming = db.session.scalars(sa.select(LineageLink).where(LineageLink.target_entry_id == entry.id)).all()
+    if any(link.decision is Decision.NEW for link in incoming):
+        raise LineageError(_("« %(title)s » est déjà déclarée nouvelle.", title=entry.title))
+    if incoming:
+        raise LineageError(_("« %(title)s » a une origine dans une édition précédente : elle n'est pas nouvelle.",
+                             title=entry.title))
+    when = at or utcnow()
+    link = LineageLink(source=None, target=entry, decision=Decision.NEW, decided_at=when, created_at=when,
+                       decided_by_id=actor.id if actor else None, created_by_id=actor.id if actor else None)
+    db.session.add(link)
+    if entry.kind is EntryKind.ACTION and followup_of(entry) is None:
+        db.session.add(ActionFollowUp(entry=entry, status=ActionStatus.PROPOSED, updated_at=when))
+    record_in_history(entry, actor, _("Décision : nouveau (%(edition)s)", edition=entry.edition.name), when)
+    log_decision(Decision.NEW, entry=entry, actor=actor, at=when, summary=_("« %(title)s » nouveau", title=entry.title))
+    db.session.flush()
+    return link
+
+
+def add_origin(target: Entry, source: Entry, *, actor: User | None, at: datetime | None = None) -> LineageLink:
+    """Link an existing entry to an origin in an earlier edition, without copying anything."""
+    check_later(source.edition, target.edition)
+    if source.id == target.id or source.id in {link.target_entry_id for link in walk(target, upwards=False)} \
+            or target.id in ancestor_ids(source):
+        raise LineageError(_("« %(source)s » descend déjà de « %(target)s » : ce lien créerait un cycle dans "
+                             "la filiation.", source=source.title, target=target.title), "source")
+    incoming = db.session.scalars(sa.select(LineageLink).where(LineageLink.target_entry_id == target.id)).all()
+    if any(link.decision is Decision.NEW for link in incoming):
+        raise LineageError(_("« %(title)s » est déclarée nouvelle : elle ne peut pas avoir d'origine.",
+                             title=target.title), "source")
+    if db.session.scalar(sa.select(Carry.id).where(Carry.source_entry_id == source.id,
+                                                   Carry.edition_id == target.edition_id)):
+        raise LineageError(_("« %(title)s » a déjà une suite dans %(edition)s.", title=source.title,
+                             edition=target.edition.name), "source")
+    when = at or utcnow()
+    db.session.add(Carry(source_entry_id=source.id, edition_id=target.edition_id, created_at=when,
+                         created_by_id=actor.id if actor else None))
+    link = LineageLink(source=source, target=target, decision=Decision.PENDING, created_at=when,
+                       created_by_id=actor.id if actor else None)
+    db.session.add(link)
+    log_decision(Decision.PENDING, entry=target, source=source, actor=actor, at=when,
+                 summary=_("« %(title)s » rattachée à son origine « %(source)s » (%(edition)s)", title=target.title,
+                               source=source.title, edition=source.edition.name))
+    db.session.flush()
+    return link
+
+
+def update_followup(entry: Entry, *, actor: User | None, status: ActionStatus, owner_id: int | None,
+                    note: str = "") -> ActionFollowUp:
+    if entry.kind is not EntryKind.ACTION:
+        raise LineageError(_("Seules les actions ont un suivi."))
+    row = followup_of(entry)
+    if row is None:
+        row = ActionFollowUp(entry=entry)
+        db.session.add(row)
+    row.status = status
+    row.owner_structure_id = owner_id
+    row.note = (note or "").strip()[:REASON_MAX]
+    row.updated_by_id = actor.id if actor else None
+    row.updated_at = utcnow()
+    db.session.flush()
+    return row
