@@ -1,0 +1,221 @@
+"""Read-side queries for the browsing pages: editions, programme, outcomes, kinds, tags.
+
+Listing pages load what they show in a fixed number of queries (selectinload), so their
+cost does not grow with the number of entries. Only published entries are ever listed.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import groupby
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from commons.editions.models import Edition, GuidingQuestion, Workshop
+from commons.entries.kinds import EntryKind
+from commons.entries.models import Entry, EntryStatus, Revision, Tag, entry_tags
+from commons.extensions import db
+
+PUBLISHED = Entry.status == EntryStatus.PUBLISHED
+
+
+# --- outcome trees ---------------------------------------------------------------------------------
+
+@dataclass
+class Node:
+    """A published entry with its published sub-items, to nest in a list."""
+
+    entry: Entry
+    children: list[Node] = field(default_factory=list)
+
+
+def _sort_key(entry: Entry) -> tuple:
+    return (entry.position, entry.id)
+
+
+def build_tree(entries: Iterable[Entry]) -> list[Node]:
+    """Nest `entries` under their parents. An entry whose parent is not among them stays at the top,
+    so that a sub-item is still listed when its parent is archived or of another kind."""
+    nodes = {e.id: Node(e) for e in entries}
+    roots: list[Node] = []
+    for node in sorted(nodes.values(), key=lambda n: _sort_key(n.entry)):
+        parent = nodes.get(node.entry.parent_id) if node.entry.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(node)
+    return roots
+
+
+def count_nodes(nodes: Iterable[Node]) -> int:
+    return sum(1 + count_nodes(n.children) for n in nodes)
+
+
+def _with_context(query: sa.Select) -> sa.Select:
+    return query.options(
+        selectinload(Entry.edition), selectinload(Entry.workshop), selectinload(Entry.tags),
+    )
+
+
+# --- editions and programme -------------------------------------------------------------------------
+
+def list_editions() -> Sequence[Edition]:
+    return db.session.scalars(
+        sa.select(Edition).options(selectinload(Edition.organisers))
+        .order_by(Edition.year.desc(), Edition.starts_on.desc(), Edition.id.desc())
+    ).all()
+
+
+def edition_entry_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Entry.edition_id, sa.func.count(Entry.id)).where(PUBLISHED).group_by(Entry.edition_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def get_edition(slug: str) -> Edition | None:
+    return db.session.scalar(
+        sa.select(Edition).where(Edition.slug == slug).options(
+            selectinload(Edition.organisers),
+            selectinload(Edition.workshops).selectinload(Workshop.structures),
+        )
+    )
+
+
+@dataclass
+class ProgrammeDay:
+    day: date | None
+    workshops: list[Workshop]
+
+
+def programme(edition: Edition) -> list[ProgrammeDay]:
+    """The sessions by day, then start time; sessions without a date come last."""
+    ordered = sorted(
+        edition.workshops,
+        key=lambda w: (w.starts_at is None, w.starts_at or datetime.min, w.room, w.id),
+    )
+    return [
+        ProgrammeDay(day, list(items))
+        for day, items in groupby(ordered, key=lambda w: w.starts_at.date() if w.starts_at else None)
+    ]
+
+
+def workshop_entry_counts(edition: Edition) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Entry.workshop_id, sa.func.count(Entry.id))
+        .where(PUBLISHED, Entry.edition_id == edition.id, Entry.workshop_id.is_not(None))
+        .group_by(Entry.workshop_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def get_workshop(edition_slug: str, workshop_slug: str) -> Workshop | None:
+    return db.session.scalar(
+        sa.select(Workshop).join(Workshop.edition)
+        .where(Edition.slug == edition_slug, Workshop.slug == workshop_slug)
+        .options(
+            selectinload(Workshop.edition), selectinload(Workshop.structures),
+            selectinload(Workshop.questions),
+        )
+    )
+
+
+@dataclass
+class KindGroup:
+    kind: EntryKind
+    questions: list[GuidingQuestion]
+    nodes: list[Node]
+
+
+def workshop_outcomes(workshop: Workshop) -> list[KindGroup]:
+    """Published entries of the workshop by kind (in the kinds' order), sub-items nested."""
+    entries = db.session.scalars(
+        sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id).options(selectinload(Entry.tags))
+    ).all()
+    by_kind: dict[EntryKind, list[Entry]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, []).append(entry)
+    return [
+        KindGroup(kind, [q for q in workshop.questions if q.kind == kind], build_tree(by_kind[kind]))
+        for kind in EntryKind if kind in by_kind
+    ]
+
+
+# --- home -----------------------------------------------------------------------------------------
+
+def kind_counts() -> dict[EntryKind, int]:
+    rows = db.session.execute(sa.select(Entry.kind, sa.func.count(Entry.id)).where(PUBLISHED).group_by(Entry.kind))
+    counts = dict(rows.tuples().all())
+    return {kind: counts.get(kind, 0) for kind in EntryKind}
+
+
+def latest_revisions(limit: int = 10) -> Sequence[Revision]:
+    return db.session.scalars(
+        sa.select(Revision).join(Revision.entry).where(PUBLISHED)
+        .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit)
+        .options(selectinload(Revision.author), selectinload(Revision.entry).selectinload(Entry.edition))
+    ).all()
+
+
+# --- kinds and tags across editions -----------------------------------------------------------------
+
+@dataclass
+class WorkshopGroup:
+    workshop: Workshop | None
+    nodes: list[Node]
+
+
+@dataclass
+class EditionGroup:
+    edition: Edition
+    workshops: list[WorkshopGroup]
+
+
+def _group_by_edition(entries: Sequence[Entry]) -> list[EditionGroup]:
+    """Newest edition first, then the programme's order; entries without a workshop last."""
+    def edition_key(e: Entry):
+        return (-e.edition.year, e.edition.id)
+
+    def workshop_key(e: Entry):
+        w = e.workshop
+        return (w is None, (w.starts_at or datetime.min, w.room, w.id) if w else ())
+
+    groups = []
+    for _, in_edition in groupby(sorted(entries, key=edition_key), key=edition_key):
+        in_edition = list(in_edition)
+        workshops = [
+            WorkshopGroup(items[0].workshop, build_tree(items))
+            for items in (list(g) for _, g in groupby(sorted(in_edition, key=workshop_key), key=workshop_key))
+        ]
+        groups.append(EditionGroup(in_edition[0].edition, workshops))
+    return groups
+
+
+def count_entries(groups: Iterable[EditionGroup]) -> int:
+    return sum(count_nodes(w.nodes) for g in groups for w in g.workshops)
+
+
+def entries_of_kind(kind: EntryKind) -> list[EditionGroup]:
+    entries = db.session.scalars(_with_context(sa.select(Entry).where(PUBLISHED, Entry.kind == kind))).all()
+    return _group_by_edition(entries)
+
+
+def tag_counts() -> list[tuple[Tag, int]]:
+    """Tags that label at least one published entry, alphabetically, with that number."""
+    count = sa.func.count(Entry.id).label("n")
+    rows = db.session.execute(
+        sa.select(Tag, count).join(entry_tags, entry_tags.c.tag_id == Tag.id)
+        .join(Entry, Entry.id == entry_tags.c.entry_id).where(PUBLISHED)
+        .group_by(Tag.id).order_by(Tag.slug)
+    )
+    return [(tag, n) for tag, n in rows.tuples().all()]
+
+
+def get_tag(slug: str) -> Tag | None:
+    return db.session.scalar(sa.select(Tag).where(Tag.slug == slug))
+
+
+def entries_with_tag(tag: Tag) -> list[EditionGroup]:
+    entries = db.session.scalars(
+        _with_context(sa.select(Entry).where(PUBLISHED, Entry.tags.any(Tag.id == tag.id)))
+    ).all()
+    return _group_by_edition(entries)

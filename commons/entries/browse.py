@@ -1,0 +1,45 @@
+"""Browsing entries across editions: by kind (nature) and by tag (étiquette)."""
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from commons.editions import services
+from commons.entries import bp
+from commons.entries.kinds import EntryKind
+from commons.entries.services import tag_slug
+from commons.web import abort_with
+
+
+@bp.route("/natures")
+def kinds():
+    return render_template("entries/kinds.html", counts=services.kind_counts())
+
+
+@bp.route("/natures/<kind>")
+def by_kind(kind: str):
+    entry_kind = EntryKind.from_value(kind)
+    if entry_kind is None:
+        abort_with(404, _("La nature « %(kind)s » n'existe pas. Les natures sont : %(known)s.",
+                          kind=kind, known=", ".join(k.label.lower() for k in EntryKind)))
+    groups = services.entries_of_kind(entry_kind)
+    return render_template("entries/by_kind.html", kind=entry_kind, groups=groups, count=services.count_entries(groups))
+
+
+@bp.route("/etiquettes")
+def tags():
+    return render_template("entries/tags.html", tags=services.tag_counts())
+
+
+@bp.route("/etiquettes/<path:slug>")
+def by_tag(slug: str):
+    canonical = tag_slug(slug)
+    if canonical and canonical != slug:
+        # "Parentalité numérique" and "parentalite-numerique" name one tag: one address for it.
+        return redirect(url_for("entries.by_tag", slug=canonical), code=301)
+    tag = services.get_tag(slug) if canonical else None
+    if tag is None:
+        abort_with(404, _("Aucune fiche ne porte l'étiquette « %(slug)s ».", slug=slug))
+    groups = services.entries_with_tag(tag)
+    return render_template("entries/by_tag.html", tag=tag, groups=groups,
+                           count=services.count_entries(groups))
