@@ -1,10 +1,25 @@
-"""Full-text search. The only package that imports Whoosh."""
+"""Full-text search. The only package that imports Whoosh.
+
+    analysis.py   French analyzer (fold accents, stop words, Snowball stems)
+    schema.py     index fields and their version
+    documents.py  document types: a row → index fields (entries, workshops, editions)
+    hooks.py      session events writing the outbox in the writing transaction
+    store.py      index folders on disk, pointer swap, applied state
+    service.py    catching up from the outbox, rebuilds, cached searcher
+    query.py      the user's query syntax → Whoosh queries
+    engine.py     searching: results, facets, highlights, suggestions
+    check.py      index vs database comparison
+    cli.py        `flask search reindex | check | apply`
+    routes.py     /recherche
+"""
 from flask import Blueprint, Flask
 
 bp = Blueprint("search", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from commons.search import models  # noqa: F401  (the outbox table)
+    from commons.search import cli, hooks, models, routes  # noqa: F401
 
+    hooks.install()
     app.register_blueprint(bp)
+    app.cli.add_command(cli.search_group)

@@ -1,0 +1,46 @@
+"""GET /api/v1/search: the search as JSON (same engine and filters as /recherche)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+
+from commons.api import bp
+from commons.web import abort_with
+
+PER_PAGE = 20
+
+
+@bp.get("/search")
+def search():
+    # Imported here: the api package must not import Whoosh-backed modules at start-up
+    # before the search package has been initialised.
+    from commons.search.documents import REGISTRY
+    from commons.search.engine import search as run_search
+    from commons.search.presenting import BadSearchArgs, parse_args
+    from commons.search.service import IndexUnavailable, service
+
+    try:
+        args = parse_args(request.args, strict=True)
+    except BadSearchArgs as exc:
+        abort_with(400, str(exc))
+    try:
+        outcome = run_search(service(), args.q, args.filters, args.page, PER_PAGE, args.sort)
+    except IndexUnavailable:
+        abort_with(503, _("L'index de recherche est en cours de reconstruction. Réessayez dans quelques instants."))
+    return jsonify({
+        "total": outcome.total,
+        "page": outcome.page,
+        "results": [{
+            "type": hit.type,
+            "id": hit.id,
+            "title": hit.stored.get("title", ""),
+            "kind": hit.kind,
+            "edition": hit.edition,
+            "workshop": hit.workshop,
+            "url": REGISTRY[hit.type].url(hit.stored),
+            # HTML: the text escaped, matched words in <mark>.
+            "excerpt": str(hit.excerpt),
+        } for hit in outcome.hits],
+        "facets": {name: dict(outcome.facets.get(name, [])) for name in ("kind", "edition", "tag")},
+        "suggestion": outcome.suggestion,
+    })

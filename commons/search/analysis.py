@@ -1,0 +1,125 @@
+"""French text analysis for the index: the same chain runs on documents and on queries.
+
+Accents are folded BEFORE stemming so that a word typed without accents ("parentalite",
+"mediation") reaches the same stem as the accented one. Snowball's French rules partly rely
+on accents ("-ité", "-ée"), so a folded word can keep a trailing "e" the accented one loses
+("accompagnee" vs "accompagn"); dropping a final "e" from every stem makes both forms agree.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+
+TOKEN_PATTERN = r"\w+"
+# Elided articles and pronouns ("l'école", "d'accompagnement") split off by the tokenizer.
+ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"})
+_CACHE_MAX = 200_000
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents: "Médiation" → "mediation" (œ → oe, æ → ae)."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+STOP_WORDS = frozenset({fold(w) for w in stopwords_for_language("fr")} | ELISIONS)
+
+
+class FrenchFilter(Filter):
+    """Fold accents, drop French stop words, stem with Snowball: one pass, one cache.
+
+    A single filter with a dict cache is much faster than a chain of four generators,
+    and the vocabulary of a knowledge base is small enough for the cache to hit nearly always.
+    """
+
+    is_morph = True
+
+    def __init__(self, stem: bool = True):
+        self.stem = stem
+        self._cache: dict[str, str | None] = {}
+        self._stemfn = stemmer_for_language("fr") if stem else None
+
+    def __getstate__(self):
+        return {"stem": self.stem}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.stem == other.stem
+
+    def normalise(self, word: str) -> str | None:
+        """The indexed form of one lower-cased word, or None for a stop word."""
+        cached = self._cache.get(word, False)
+        if cached is not False:
+            return cached
+        folded = fold(word)
+        if folded in STOP_WORDS:
+            result = None
+        elif self._stemfn is None:
+            result = folded
+        else:
+            stem = self._stemfn(folded)
+            result = stem[:-1] if len(stem) > 3 and stem.endswith("e") else stem
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def __call__(self, tokens):
+        normalise = self.normalise
+        for t in tokens:
+            text = normalise(t.text)
+            if text is None:
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            t.text = text
+            t.stopped = False
+            yield t
+
+
+class AccentKeepingFilter(Filter):
+    """Drop stop words but keep the word as written (lower case): the spelling vocabulary,
+    so that "Vouliez-vous dire" shows "médiation", not a stem or a folded form."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if fold(t.text) in STOP_WORDS or len(t.text) < 3 or t.text.isdigit():
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            yield t
+
+
+def french_analyzer():
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FrenchFilter()
+
+
+def spelling_analyzer():
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | AccentKeepingFilter()
+
+
+_WORD = re.compile(TOKEN_PATTERN)
+_STEMMER = FrenchFilter()
+
+
+def words(text: str) -> list[str]:
+    """The words of a user's text, lower-cased, as the tokenizer splits them."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def normalise(word: str) -> str | None:
+    """Indexed form of a query word (None when it is a stop word)."""
+    return _STEMMER.normalise(word.lower())

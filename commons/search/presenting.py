@@ -1,0 +1,97 @@
+"""What both the page and the JSON API need from a search: parsed arguments, labels."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from commons.editions.models import Edition, Workshop
+from commons.entries.kinds import EntryKind
+from commons.entries.models import EntryStatus, Tag
+from commons.extensions import db
+from commons.search.documents import REGISTRY
+from commons.search.query import MAX_QUERY_CHARS
+
+FILTER_NAMES = ("type", "kind", "edition", "workshop", "tag", "status")
+MAX_VALUES_PER_FILTER = 10
+MAX_PAGE = 10_000
+
+
+class BadSearchArgs(ValueError):
+    pass
+
+
+@dataclass
+class SearchArgs:
+    q: str
+    filters: dict[str, list[str]]
+    page: int
+    sort: str
+
+
+def parse_args(args: MultiDict, strict: bool) -> SearchArgs:
+    """Read the query string. `strict` (the API) rejects a bad page with 400; the page
+    clamps it instead, since a person following an old link deserves results."""
+    q = (args.get("q") or "")[: MAX_QUERY_CHARS * 4]
+    filters = {}
+    for name in FILTER_NAMES:
+        values = [v[:200] for v in args.getlist(name) if v and v.strip()][:MAX_VALUES_PER_FILTER]
+        if values:
+            filters[name] = values
+    raw_page = (args.get("page") or "1").strip()
+    try:
+        page = int(raw_page)
+    except ValueError:
+        if strict:
+            raise BadSearchArgs(_("Le numéro de page doit être un entier positif.")) from None
+        page = 1
+    if page < 1:
+        if strict:
+            raise BadSearchArgs(_("Le numéro de page doit être un entier positif.")) from None
+        page = 1
+    sort = args.get("tri") or args.get("sort") or "pertinence"
+    if sort not in ("pertinence", "date", "relevance"):
+        sort = "pertinence"
+    return SearchArgs(q, filters, min(page, MAX_PAGE), "date" if sort == "date" else "pertinence")
+
+
+def facet_labels(facets: dict[str, list[tuple[str, int]]], filters: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """Human labels for every facet value shown or selected."""
+    wanted = {name: {v for v, _ in facets.get(name, [])} | set(filters.get(name, [])) for name in FILTER_NAMES}
+    labels: dict[str, dict[str, str]] = {name: {} for name in FILTER_NAMES}
+    for value in wanted["kind"]:
+        kind = EntryKind.from_value(value)
+        labels["kind"][value] = kind.label if kind else value
+    for value in wanted["status"]:
+        try:
+            labels["status"][value] = EntryStatus(value).label
+        except ValueError:
+            labels["status"][value] = value
+    for value in wanted["type"]:
+        doc_type = REGISTRY.get(value)
+        labels["type"][value] = str(doc_type.label) if doc_type else value
+    if wanted["edition"]:
+        slugs = [v for v in wanted["edition"] if not v.isdigit()]
+        for slug, name in db.session.execute(sa.select(Edition.slug, Edition.name).where(Edition.slug.in_(slugs))):
+            labels["edition"][slug] = name
+        for value in wanted["edition"]:
+            labels["edition"].setdefault(value, value)
+    if wanted["workshop"]:
+        workshop_slugs = {v.partition("/")[2] or v for v in wanted["workshop"]}
+        rows = db.session.execute(
+            sa.select(Edition.slug, Workshop.slug, Workshop.title).join(Edition, Edition.id == Workshop.edition_id)
+            .where(Workshop.slug.in_(workshop_slugs))
+        )
+        for edition_slug, slug, title in rows:
+            labels["workshop"][f"{edition_slug}/{slug}"] = title
+            labels["workshop"].setdefault(slug, title)
+        for value in wanted["workshop"]:
+            labels["workshop"].setdefault(value, value)
+    if wanted["tag"]:
+        for slug, name in db.session.execute(sa.select(Tag.slug, Tag.name).where(Tag.slug.in_(wanted["tag"]))):
+            labels["tag"][slug] = name
+        for value in wanted["tag"]:
+            labels["tag"].setdefault(value, value)
+    return labels

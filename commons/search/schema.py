@@ -1,0 +1,43 @@
+"""The index schema. Bump SCHEMA_VERSION whenever a field or an analyzer changes: every
+index folder records the version it was built with and a mismatch triggers a rebuild."""
+from __future__ import annotations
+
+from whoosh import fields
+
+from commons.search.analysis import french_analyzer, spelling_analyzer
+
+SCHEMA_VERSION = 3
+
+# Facet fields: one value per document, kept in columns so grouping reads an array
+# instead of walking posting lists. `tags` has several values per document.
+SINGLE_FACETS = ("type", "kind", "edition", "workshop", "status")
+FACETS = SINGLE_FACETS + ("tag",)
+
+
+def build_schema() -> fields.Schema:
+    french = french_analyzer()
+    return fields.Schema(
+        key=fields.ID(stored=True, unique=True),  # "entry:12"
+        type=fields.ID(stored=True, sortable=True),
+        doc_id=fields.STORED(),
+        # Matching runs on stems; the stored original text feeds highlighting, which
+        # re-analyses it and marks the original character ranges: whole words, never stems.
+        title=fields.TEXT(analyzer=french, stored=True, field_boost=4.0, sortable=False),
+        tag_text=fields.TEXT(analyzer=french, field_boost=2.5),
+        body=fields.TEXT(analyzer=french, stored=True),
+        # Words as written (lower case, accents kept): the vocabulary of "Vouliez-vous dire".
+        spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
+        kind=fields.ID(stored=True, sortable=True),
+        edition=fields.ID(stored=True, sortable=True),  # edition slug
+        year=fields.ID(),
+        edition_name=fields.STORED(),
+        workshop=fields.ID(stored=True, sortable=True),  # "edition-slug/workshop-slug"
+        workshop_slug=fields.ID(),
+        workshop_title=fields.STORED(),
+        tag=fields.KEYWORD(stored=True, lowercase=False, scorable=False),  # tag slugs, space separated
+        status=fields.ID(stored=True, sortable=True),
+        date=fields.DATETIME(stored=True, sortable=True),
+    )
+
+
+FIELD_NAMES = tuple(build_schema().names())

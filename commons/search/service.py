@@ -1,0 +1,289 @@
+"""Keeping one host's index folder in step with the database through the outbox.
+
+Whoever needs the index up to date (the request that just committed, a search, the CLI)
+calls `catch_up`. It takes the folder's Whoosh write lock WITHOUT waiting long: if another
+thread or process holds it, that holder re-checks the outbox after releasing the lock, so
+the work is done by it (or by the next request), and no request ever sees a LockError.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from commons.extensions import db
+from commons.models import utcnow
+from commons.search.documents import REGISTRY, count_all, doc_key, load_documents
+from commons.search.models import SearchOutbox
+from commons.search.store import Folder, IndexBroken, OutboxState, Root
+
+log = logging.getLogger(__name__)
+outbox = SearchOutbox.__table__
+
+APPLY_BATCH = 2000
+GAPS_MAX = 10_000
+REBUILD_GAP_SCAN = 5000
+DEFAULTS = {
+    # An outbox id missing below the watermark is looked for again this long: longer than
+    # any transaction that writes to the outbox may stay open.
+    "SEARCH_GAP_SECONDS": 3600,
+    "SEARCH_OUTBOX_RETENTION_DAYS": 7,
+    # Below this many documents a broken or missing index is rebuilt inside the request
+    # that finds it; above, in a background thread while searches answer "en reconstruction".
+    "SEARCH_SYNC_REBUILD_MAX": 20_000,
+    "SEARCH_LOCK_TIMEOUT": 0.0,  # after a commit: never make the user wait for the lock
+    "SEARCH_READ_LOCK_TIMEOUT": 0.15,  # before a search: a short wait to show the user's own write
+}
+
+
+class IndexUnavailable(Exception):
+    """The index is being rebuilt in the background; searches cannot be answered yet."""
+
+
+class SearchService:
+    """Per-app search state: index root, cached searcher, configuration."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.root = Root(app.config["COMMONS_INDEX_DIR"])
+        self.config = {k: app.config.get(k, v) for k, v in DEFAULTS.items()}
+        self._lock = threading.RLock()
+        self._searcher = None
+        self._searcher_folder = None
+        self._rebuilding: threading.Thread | None = None
+        self._last_prune = 0.0
+        self._last_touch = 0.0
+        self.facet_cache: dict = {}
+
+    # --- folder -------------------------------------------------------------------------------
+
+    def folder(self) -> Folder:
+        """The current folder, opened and checked; rebuilt first when missing or broken."""
+        try:
+            folder = self.root.current()
+            folder.ix  # noqa: B018 (opening checks it)
+            return folder
+        except IndexBroken as exc:
+            log.warning("index de recherche inutilisable (%s) : reconstruction", exc)
+            self.root.forget()
+            return self._recover()
+
+    def _recover(self) -> Folder:
+        if self._rebuilding is not None and self._rebuilding.is_alive():
+            raise IndexUnavailable()
+        with db.engine.connect() as conn:
+            small = count_all(conn) <= self.config["SEARCH_SYNC_REBUILD_MAX"]
+        if not small:
+            app = current_app._get_current_object()
+
+            def run():
+                with app.app_context():
+                    try:
+                        self.rebuild(wait=600)
+                    except Exception:  # logged: the next search will try again
+                        log.exception("reconstruction de l'index en arrière-plan échouée")
+
+            self._rebuilding = threading.Thread(target=run, name="search-rebuild", daemon=True)
+            self._rebuilding.start()
+            raise IndexUnavailable()
+        return self.rebuild(wait=60, only_if_broken=True)
+
+    # --- rebuild ------------------------------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int], None] | None = None, wait: float = 0.0,
+                only_if_broken: bool = False) -> Folder:
+        """Build a new folder from the database, catch it up, swap it in."""
+        lock = self.root.rebuild_lock()
+        if not lock.acquire(timeout=wait):
+            raise IndexUnavailable()
+        try:
+            if only_if_broken:  # another process may have rebuilt while we waited for the lock
+                try:
+                    folder = self.root.current()
+                    folder.ix  # noqa: B018
+                    return folder
+                except IndexBroken:
+                    self.root.forget()
+            started = time.time()
+            folder = self.root.new_folder()
+            with db.engine.connect() as conn:
+                state = initial_state(conn)
+                writer = folder.ix.writer(limitmb=128)
+                try:
+                    for doc_type in REGISTRY.values():
+                        for batch in doc_type.iter_all(conn):
+                            for doc in batch:
+                                writer.add_document(**doc)
+                            if progress:
+                                progress(len(batch))
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+            state.synced_at = started
+            folder.write_state(state)
+            self._apply_all(folder)  # what changed while we were reading
+            self.root.swap(folder)
+            self.root.remove_others({folder.name})
+            with self._lock:
+                self._searcher = None
+                self.facet_cache.clear()
+            return folder
+        finally:
+            lock.release()
+
+    def _apply_all(self, folder: Folder) -> None:
+        while True:
+            writer = folder.writer(timeout=30)
+            if writer is None:
+                raise IndexUnavailable()
+            if not self._apply_batch(folder, writer):
+                return
+
+    # --- catching up --------------------------------------------------------------------------
+
+    def catch_up(self, timeout: float | None = None, rounds: int = 50) -> bool:
+        """Apply pending outbox rows to this host's folder. True when nothing is left for us:
+        applied, or left to the process holding the lock (which re-checks after releasing it).
+        """
+        timeout = self.config["SEARCH_LOCK_TIMEOUT"] if timeout is None else timeout
+        folder = self.folder()
+        for _ in range(rounds):
+            state = folder.read_state()
+            if self._is_stale(folder, state):
+                log.warning("index trop ancien (le journal a pu être purgé) : reconstruction")
+                folder = self.rebuild(wait=60)
+                continue
+            with db.engine.connect() as conn:
+                if not pending_exists(conn, state):
+                    self._after_idle(folder, conn)
+                    return True
+            writer = folder.writer(timeout)
+            if writer is None:
+                return False
+            try:
+                self._apply_batch(folder, writer)
+            finally:
+                if not writer.is_closed:
+                    writer.cancel()
+        return False
+
+    def _apply_batch(self, folder: Folder, writer) -> bool:
+        """Apply up to APPLY_BATCH rows with the write lock held (the writer holds it).
+        Returns True when more rows may be waiting."""
+        state = folder.read_state()  # re-read under the lock: another process may have moved it
+        started = time.time()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(outbox.c.id, outbox.c.doc_type, outbox.c.doc_id)
+                .where(sa.or_(outbox.c.id > state.watermark, outbox.c.id.in_(list(state.gaps))))
+                .order_by(outbox.c.id).limit(APPLY_BATCH)
+            ).all()
+            if not rows:
+                writer.cancel()
+                state.synced_at = started
+                folder.write_state(state)
+                return False
+            docs = load_documents(conn, {(r.doc_type, r.doc_id) for r in rows})
+        for (doc_type, doc_id), fields in docs.items():
+            if fields is None:
+                writer.delete_by_term("key", doc_key(doc_type, doc_id))
+            else:
+                writer.update_document(**fields)
+        writer.commit()
+        folder.write_state(advance(state, [r.id for r in rows], started, self.config["SEARCH_GAP_SECONDS"],
+                                   full=len(rows) == APPLY_BATCH))
+        return len(rows) == APPLY_BATCH
+
+    def _is_stale(self, folder: Folder, state: OutboxState) -> bool:
+        retention = self.config["SEARCH_OUTBOX_RETENTION_DAYS"] * 86400
+        # A margin of a tenth of the retention: clocks drift, and prune runs lazily.
+        return time.time() - folder.synced_at(state) > retention * 0.9
+
+    def _after_idle(self, folder: Folder, conn: sa.Connection) -> None:
+        now = time.time()
+        if now - self._last_touch > 600:
+            self._last_touch = now
+            folder.touch_synced()
+        if now - self._last_prune > 3600:
+            self._last_prune = now
+            prune(conn, self.config["SEARCH_OUTBOX_RETENTION_DAYS"])
+
+    # --- searcher -----------------------------------------------------------------------------
+
+    def searcher(self):
+        """A searcher on the latest committed generation, reused while the index is unchanged."""
+        folder = self.folder()
+        with self._lock:
+            s = self._searcher
+            if s is None or self._searcher_folder is not folder or not s.up_to_date():
+                # The old searcher is not closed: another thread may still be reading it;
+                # its files are released when it is garbage-collected.
+                s = folder.ix.searcher()
+                self._searcher, self._searcher_folder = s, folder
+            return s
+
+    def prepare_search(self) -> None:
+        """Before answering a search: catch up cheaply so users see their own writes."""
+        try:
+            self.catch_up(timeout=self.config["SEARCH_READ_LOCK_TIMEOUT"], rounds=3)
+        except IndexUnavailable:
+            raise
+        except Exception:  # a search must still answer from the index it has
+            log.exception("rattrapage de l'index avant recherche échoué")
+
+
+# --- outbox helpers ----------------------------------------------------------------------------
+
+def pending_exists(conn: sa.Connection, state: OutboxState) -> bool:
+    cond = outbox.c.id > state.watermark
+    if state.gaps:
+        cond = sa.or_(cond, outbox.c.id.in_(list(state.gaps)))
+    return conn.execute(sa.select(outbox.c.id).where(cond).limit(1)).first() is not None
+
+
+def advance(state: OutboxState, seen: list[int], now: float, gap_seconds: float, full: bool) -> OutboxState:
+    """The state after applying the rows `seen` (sorted by id)."""
+    seen_set = set(seen)
+    top = max([state.watermark, *seen])
+    gaps = {g: t for g, t in state.gaps.items() if g not in seen_set and now - t < gap_seconds}
+    missing = (i for i in range(state.watermark + 1, top) if i not in seen_set)
+    for i in missing:
+        gaps[i] = now
+        if len(gaps) > GAPS_MAX:  # keep the newest: old gaps are rolled-back inserts
+            for old in sorted(gaps)[: len(gaps) - GAPS_MAX]:
+                del gaps[old]
+    return OutboxState(state.schema, top, gaps, state.synced_at if full else now)
+
+
+def initial_state(conn: sa.Connection) -> OutboxState:
+    """State of a folder built from a snapshot taken now: ids up to the current maximum are
+    covered by the snapshot, except recent ones not yet visible (transactions in flight)."""
+    top = conn.execute(sa.select(sa.func.max(outbox.c.id))).scalar() or 0
+    low = max(0, top - REBUILD_GAP_SCAN)
+    present = set(conn.execute(sa.select(outbox.c.id).where(outbox.c.id > low)).scalars())
+    now = time.time()
+    return OutboxState(watermark=top, gaps={i: now for i in range(low + 1, top) if i not in present})
+
+
+def prune(conn: sa.Connection, retention_days: float) -> int:
+    """Delete outbox rows older than the retention, always keeping the newest row: on
+    SQLite an emptied table would hand out ids from 1 again, below every watermark."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    newest = sa.select(sa.func.max(outbox.c.id)).scalar_subquery()
+    result = conn.execute(outbox.delete().where(outbox.c.created_at < cutoff, outbox.c.id < newest))
+    conn.commit()
+    return result.rowcount or 0
+
+
+def service(app: Flask | None = None) -> SearchService:
+    app = app or current_app._get_current_object()
+    svc = app.extensions.get("commons.search")
+    if svc is None:
+        svc = app.extensions["commons.search"] = SearchService(app)
+    return svc
