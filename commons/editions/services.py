@@ -69,7 +69,7 @@ def edition_entry_counts() -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Entry.edition_id, sa.func.count(Entry.id)).where(PUBLISHED).group_by(Entry.edition_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def get_edition(slug: str) -> Edition | None:
@@ -105,7 +105,7 @@ def workshop_entry_counts(edition: Edition) -> dict[int, int]:
         .where(PUBLISHED, Entry.edition_id == edition.id, Entry.workshop_id.is_not(None))
         .group_by(Entry.workshop_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def get_workshop(edition_slug: str, workshop_slug: str) -> Workshop | None:
@@ -144,7 +144,7 @@ def workshop_outcomes(workshop: Workshop) -> list[KindGroup]:
 
 def kind_counts() -> dict[EntryKind, int]:
     rows = db.session.execute(sa.select(Entry.kind, sa.func.count(Entry.id)).where(PUBLISHED).group_by(Entry.kind))
-    counts = dict(rows.tuples().all())
+    counts = dict(rows.all())
     return {kind: counts.get(kind, 0) for kind in EntryKind}
 
 
@@ -207,7 +207,7 @@ def tag_counts() -> list[tuple[Tag, int]]:
         .join(Entry, Entry.id == entry_tags.c.entry_id).where(PUBLISHED)
         .group_by(Tag.id).order_by(Tag.slug)
     )
-    return [(tag, n) for tag, n in rows.tuples().all()]
+    return [(tag, n) for tag, n in rows.all()]
 
 
 def get_tag(slug: str) -> Tag | None:
