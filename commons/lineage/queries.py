@@ -123,6 +123,7 @@ class KindComparison:
     def counts(self) -> dict[str, int]:
         counts = {d.value: len(self.links[d]) for d in BUCKETS if d is not Decision.NEW}
         counts[Decision.MERGED.value + "_results"] = len(self.merged)
+        counts[Decision.SPLIT.value] = len(self.split)  # origins, like the other buckets
         counts[Decision.SPLIT.value + "_results"] = len({l.target_entry_id for l in self.links[Decision.SPLIT]})
         counts[Decision.NEW.value] = len(self.new)
         counts["non_repris"] = len(self.not_carried)
