@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
     TimeField, widgets,
@@ -12,6 +13,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from commons.editions.models import WorkshopFormat
 from commons.entries.kinds import EntryKind
 from commons.lineage.models import REASON_MAX, ActionStatus
+
+
+INVALID_CHOICE = _l("Ce choix n'est pas proposé.")
+
+
+def opts(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants them (tuples are deprecated)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -24,12 +33,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class CarryForm(FlaskForm):
-    source = SelectField(_l("Atelier d'origine"), coerce=int, validators=[InputRequired(_l("Choisissez l'atelier d'origine."))])
-    mode = SelectField(_l("Que reprendre ?"), choices=[
+    source = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Atelier d'origine"), coerce=int,
+                         validators=[InputRequired(_l("Choisissez l'atelier d'origine."))])
+    mode = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Que reprendre ?"), choices=opts([
         ("all", _l("Toutes les fiches de l'atelier")), ("kind", _l("Une seule nature")),
         ("selected", _l("Les fiches cochées ci-dessous")),
-    ], default="selected")
-    kind = SelectField(_l("Nature"), choices=[("", "—")] + [(k.value, k.plural) for k in EntryKind], default="")
+    ]), default="selected")
+    kind = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Nature"), default="",
+                       choices=opts([("", "—")] + [(k.value, k.plural) for k in EntryKind]))
     entries = MultiCheckboxField(_l("Fiches"), coerce=int, choices=[])
     note = TextAreaField(_l("Message pour l'animation (facultatif)"), validators=[Optional(), Length(max=2000)])
 
@@ -74,8 +85,10 @@ class OriginForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    status = SelectField(_l("Statut"), choices=[(s.value, s.label) for s in ActionStatus])
-    owner = SelectField(_l("Structure porteuse"), coerce=int, choices=[])
+    status = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Statut"),
+                         choices=opts([(s.value, s.label) for s in ActionStatus]))
+    owner = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Structure porteuse"), coerce=int,
+                        choices=[])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=REASON_MAX)])
 
 
@@ -90,17 +103,19 @@ class EditionForm(FlaskForm):
     ends_on = DateField(_l("Dernier jour"), validators=[Optional()])
     description = TextAreaField(_l("Présentation (Markdown)"), validators=[Optional(), Length(max=100_000)])
     is_illustrative = BooleanField(_l("Données d'illustration (signalées comme telles)"))
-    copy_from = SelectField(_l("Reprendre le programme de"), coerce=int, choices=[], default=0)
+    copy_from = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Reprendre le programme de"),
+                            coerce=int, choices=[], default=0)
 
 
 class CopyProgrammeForm(FlaskForm):
-    source = SelectField(_l("Édition modèle"), coerce=int, choices=[])
+    source = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Édition modèle"), coerce=int, choices=[])
 
 
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[DataRequired(_l("Le titre de l'atelier est obligatoire.")), Length(max=300)])
     slug = StringField(_l("Identifiant d'adresse"), validators=[Optional(), Length(max=160)])
-    format = SelectField(_l("Format"), choices=[(f.value, f.label) for f in WorkshopFormat], default="atelier")
+    format = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Format"),
+                         choices=opts([(f.value, f.label) for f in WorkshopFormat]), default="atelier")
     day = DateField(_l("Jour"), validators=[Optional()])
     starts = TimeField(_l("Début"), validators=[Optional()])
     ends = TimeField(_l("Fin"), validators=[Optional()])

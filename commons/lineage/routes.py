@@ -18,7 +18,7 @@ from commons.extensions import db
 from commons.lineage import bp, decisions
 from commons.lineage.forms import (
     CarryForm, EmptyForm, EvidenceForm, FollowUpForm, MergeForm, OriginForm, ReasonForm, RefuseForm, RewordForm,
-    SplitForm,
+    SplitForm, opts,
 )
 from commons.lineage.models import ActionStatus, CarryProposal, Decision, LineageLink, ProposalStatus
 from commons.lineage.queries import action_rows, compare_editions, entry_lineage
@@ -52,14 +52,14 @@ def _source_workshops(target: Workshop) -> list[Workshop]:
 
 def _carry_page(target: Workshop, form: CarryForm, error: str | None = None, status: int = 200):
     sources = _source_workshops(target)
-    form.source.choices = [(w.id, f"{w.edition.name} — {w.title}") for w in sources]
+    form.source.choices = opts([(w.id, f"{w.edition.name} — {w.title}") for w in sources])
     chosen = next((w for w in sources if w.id == form.source.data), None)
     if chosen is None and sources:
         same_slug = [w for w in sources if w.slug == target.slug]
         chosen = same_slug[0] if same_slug else sources[0]
         form.source.data = chosen.id
     entries = select_sources(chosen) if chosen else []
-    form.entries.choices = [(e.id, e.title) for e in entries]
+    form.entries.choices = opts([(e.id, e.title) for e in entries])
     already = carried_into([e.id for e in entries], target.edition)
     return render_template("lineage/carry.html", target=target, form=form, source=chosen, entries=entries,
                            already=already, error=error, can_carry=current_role_at_least(Role.FACILITATOR)), status
@@ -136,7 +136,8 @@ def _decisions_page(workshop: Workshop, *, error: str | None = None, failed: tup
     links = _workshop_links(workshop)
     pending = [l for l in links if l.decision is Decision.PENDING]
     merge_form = merge_form or MergeForm(formdata=None)
-    merge_form.links.choices = [(l.id, f"{l.target.title} ({l.target.kind.label})") for l in pending]
+    merge_form.links.choices = opts([(link.id, f"{link.target.title} ({link.target.kind.label})")
+                                     for link in pending])
     linked = {l.target_entry_id for l in links}
     unlinked = db.session.scalars(sa.select(Entry).where(Entry.workshop_id == workshop.id, Entry.id.not_in(linked))
                                   .order_by(Entry.kind, Entry.position, Entry.id)).all()
@@ -313,8 +314,8 @@ def followup():
 
 def _followup_page(status, failed: tuple | None = None, code: int = 200):
     rows = action_rows(status)
-    owners = [(0, _("— aucune —"))] + [(s.id, s.name) for s in db.session.scalars(
-        sa.select(Structure).order_by(Structure.name))]
+    owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in db.session.scalars(
+        sa.select(Structure).order_by(Structure.name))])
     forms = {}
     for row in rows:
         if failed and failed[0] == row.entry.id:
@@ -337,7 +338,7 @@ def update_followup(entry_id):
     if entry is None or entry.kind is not EntryKind.ACTION:
         abort(404)
     form = FollowUpForm(prefix=f"suivi-{entry_id}")
-    form.owner.choices = [(0, "")] + [(s.id, s.name) for s in db.session.scalars(sa.select(Structure))]
+    form.owner.choices = opts([(0, "")] + [(s.id, s.name) for s in db.session.scalars(sa.select(Structure))])
     if not form.validate_on_submit():
         return _followup_page(None, failed=(entry_id, form, _("Formulaire invalide.")), code=422)
     try:

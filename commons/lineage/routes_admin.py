@@ -12,7 +12,7 @@ from commons.accounts.permissions import role_required
 from commons.editions.models import Edition, Structure, Workshop, WorkshopFormat
 from commons.extensions import db
 from commons.lineage import bp
-from commons.lineage.forms import CopyProgrammeForm, EditionForm, EmptyForm, WorkshopForm
+from commons.lineage.forms import CopyProgrammeForm, EditionForm, EmptyForm, WorkshopForm, opts
 from commons.lineage.programme import (
     EditionData, WorkshopData, copy_programme, create_edition, delete_edition, delete_workshop, entry_count,
     parse_questions, save_workshop, update_edition,
@@ -42,7 +42,7 @@ def _fail(form, exc: LineageError) -> None:
 def new_edition():
     form = EditionForm()
     editions = editions_in_order()
-    form.copy_from.choices = [(0, _("— programme vide —"))] + [(e.id, e.name) for e in reversed(editions)]
+    form.copy_from.choices = opts([(0, _("— programme vide —"))] + [(e.id, e.name) for e in reversed(editions)])
     if form.validate_on_submit():
         try:
             edition = create_edition(_edition_data(form))
@@ -67,7 +67,7 @@ def new_edition():
 def edit_edition(slug):
     edition = edition_or_404(slug)
     form = EditionForm(obj=edition)
-    form.copy_from.choices = [(0, "—")]
+    form.copy_from.choices = opts([(0, "—")])
     if form.validate_on_submit():
         try:
             update_edition(edition, _edition_data(form))
@@ -111,7 +111,7 @@ def programme(slug):
 def _programme_page(edition: Edition, copy_form: CopyProgrammeForm | None = None, status: int = 200):
     copy_form = copy_form or CopyProgrammeForm(formdata=None)
     others = [e for e in reversed(editions_in_order()) if e.id != edition.id]
-    copy_form.source.choices = [(e.id, e.name) for e in others]
+    copy_form.source.choices = opts([(e.id, e.name) for e in others])
     if copy_form.source.data is None:
         previous = previous_edition(edition)
         copy_form.source.data = previous.id if previous else None
@@ -124,7 +124,7 @@ def _programme_page(edition: Edition, copy_form: CopyProgrammeForm | None = None
 def copy_programme_view(slug):
     edition = edition_or_404(slug)
     form = CopyProgrammeForm()
-    form.source.choices = [(e.id, e.name) for e in editions_in_order()]
+    form.source.choices = opts([(e.id, e.name) for e in editions_in_order()])
     if not form.validate_on_submit():
         return _programme_page(edition, form, 422)
     try:
@@ -160,7 +160,8 @@ def _workshop_page(edition: Edition, workshop: Workshop | None):
         "questions": "\n".join(q.text for q in workshop.questions),
         "structures": [s.id for s in workshop.structures],
     })
-    form.structures.choices = [(s.id, s.name) for s in db.session.scalars(sa.select(Structure).order_by(Structure.name))]
+    structures = db.session.scalars(sa.select(Structure).order_by(Structure.name))
+    form.structures.choices = opts([(s.id, s.name) for s in structures])
     if form.validate_on_submit():
         try:
             saved = save_workshop(edition, _workshop_data(form), workshop)

@@ -1,0 +1,203 @@
+"""Lineage pages over HTTP: who may carry, propose, decide and read; refusals change nothing."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from commons.entries.kinds import EntryKind
+from commons.entries.models import Entry, EntryStatus
+from commons.extensions import db
+from commons.lineage.models import ActionStatus, CarryProposal, Decision, LineageLink, ProposalStatus
+from commons.lineage.services import carry_entries
+
+
+@pytest.fixture(autouse=True)
+def fresh_user_per_request(app):
+    """The `app` fixture keeps one app context for the whole test, so flask.g (where Flask-Login
+    caches the user) outlives a request; two signed-in clients in one test would share a user."""
+    @app.before_request
+    def forget_cached_user():
+        g.pop("_login_user", None)
+
+
+@pytest.fixture
+def setup(make_edition, make_workshop, make_entry):
+    e23, e24 = make_edition(2023), make_edition(2024)
+    w23, w24 = make_workshop(e23), make_workshop(e24)
+    entries = {t: make_entry(e23, t, workshop=w23, position=i) for i, t in enumerate(
+        ["Accueil inconditionnel", "Écoute et bienveillance", "Posture de neutralité"])}
+    entries["Pédagogie"] = make_entry(e23, "Pédagogie", kind=EntryKind.SAVOIR, workshop=w23)
+    entries["Créer des trousses à projet"] = make_entry(e23, "Créer des trousses à projet", kind=EntryKind.ACTION,
+                                                        workshop=w23)
+    return {"e23": e23, "e24": e24, "w23": w23, "w24": w24, "entries": entries}
+
+
+CARRY = "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise"
+DECISIONS = "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions"
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def carry_all(setup):
+    links = carry_entries(list(setup["entries"].values()), target=setup["w24"], author=None)
+    db.session.commit()
+    return {link.source.title: link for link in links}
+
+
+def test_anonymous_reads_but_cannot_carry(client, setup):
+    assert client.get(DECISIONS).status_code == 200
+    response = client.get(CARRY)
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    assert client.post(CARRY, data={"source": setup["w23"].id, "mode": "all"}).status_code == 302
+    assert count(LineageLink) == 0
+
+
+def test_carry_page_lists_the_previous_workshop(facilitator_client, setup):
+    html = facilitator_client.get(CARRY).get_data(as_text=True).replace("&#39;", "'")
+    assert "Accueil inconditionnel" in html and "NEC Sud-Ouest 2023 — Les communs" in html
+    assert 'name="entries"' in html
+
+
+def test_facilitator_carries_a_hand_picked_set(facilitator_client, setup):
+    ids = [setup["entries"]["Accueil inconditionnel"].id, setup["entries"]["Pédagogie"].id]
+    response = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected", "entries": ids})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/decisions")
+    assert sorted(l.source_entry_id for l in db.session.scalars(sa.select(LineageLink))) == sorted(ids)
+    page = facilitator_client.get(DECISIONS).get_data(as_text=True).replace("&#39;", "'")
+    assert "2 fiche(s) reprise(s)" in page and "À décider" in page
+    # The same entry again: refused with a clear message, nothing added.
+    again = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected", "entries": ids[:1]})
+    assert again.status_code == 422
+    assert "a déjà été reprise dans NEC Sud-Ouest 2024" in again.get_data(as_text=True).replace("&#39;", "'")
+    assert count(LineageLink) == 2
+
+
+def test_facilitator_carries_one_kind(facilitator_client, setup):
+    response = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "kind", "kind": "valeur"})
+    assert response.status_code == 302
+    assert count(LineageLink) == 3
+
+
+def test_carrying_a_vanished_entry_is_refused(facilitator_client, setup):
+    response = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected",
+                                                    "entries": [setup["entries"]["Pédagogie"].id, 424242]})
+    assert response.status_code == 422
+    assert "n'existe plus : n° 424242" in response.get_data(as_text=True).replace("&#39;", "'")
+    assert count(LineageLink) == 0 and count(Entry) == 5
+
+
+def test_contributor_proposes_and_facilitator_accepts(contributor_client, facilitator_client, setup):
+    entry = setup["entries"]["Accueil inconditionnel"]
+    response = contributor_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected",
+                                                    "entries": [entry.id], "note": "À garder"})
+    assert response.status_code == 302
+    assert count(LineageLink) == 0
+    proposal = db.session.scalar(sa.select(CarryProposal))
+    assert proposal.status is ProposalStatus.PENDING and proposal.note == "À garder"
+    # A contributor cannot answer, nor decide.
+    url = f"{DECISIONS.rsplit('/', 1)[0]}/propositions/{proposal.id}/accepter"
+    assert contributor_client.post(url).status_code == 403
+    assert facilitator_client.post(url).status_code == 302
+    db.session.expire_all()
+    assert proposal.status is ProposalStatus.ACCEPTED and count(LineageLink) == 1
+
+
+def test_contributor_cannot_decide(contributor_client, setup):
+    link = carry_all(setup)["Accueil inconditionnel"]
+    assert contributor_client.post(f"{DECISIONS}/{link.id}/reconduire").status_code == 403
+    db.session.expire_all()
+    assert link.decision is Decision.PENDING
+
+
+def test_every_decision_through_the_page(facilitator_client, setup):
+    links = carry_all(setup)
+    keep, reword = links["Accueil inconditionnel"], links["Pédagogie"]
+    assert facilitator_client.post(f"{DECISIONS}/{keep.id}/reconduire").status_code == 302
+    response = facilitator_client.post(f"{DECISIONS}/{reword.id}/reformuler", data={
+        f"reword-{reword.id}-title": "Pédagogie active", f"reword-{reword.id}-body": "",
+        f"reword-{reword.id}-base_revision": reword.target.revision_number})
+    assert response.status_code == 302
+    merge = [links["Écoute et bienveillance"].id, links["Posture de neutralité"].id]
+    assert facilitator_client.post(f"{DECISIONS}/fusion", data={"links": merge, "title": "Écoute et neutralité"}
+                                   ).status_code == 302
+    action = links["Créer des trousses à projet"]
+    assert facilitator_client.post(f"{DECISIONS}/{action.id}/realiser", data={
+        f"realise-{action.id}-evidence": "12 trousses prêtées"}).status_code == 302
+    db.session.expire_all()
+    assert keep.decision is Decision.KEPT and reword.decision is Decision.REWORDED
+    assert reword.target.title == "Pédagogie active"
+    assert {db.session.get(LineageLink, i).decision for i in merge} == {Decision.MERGED}
+    assert action.decision is Decision.REALISED
+    page = facilitator_client.get(DECISIONS).get_data(as_text=True).replace("&#39;", "'")
+    assert "Reconduit" in page and "12 trousses prêtées" in page
+
+
+def test_drop_without_reason_is_422_and_keeps_the_entry(facilitator_client, setup):
+    link = carry_all(setup)["Posture de neutralité"]
+    response = facilitator_client.post(f"{DECISIONS}/{link.id}/abandonner", data={f"drop-{link.id}-reason": "  "})
+    assert response.status_code == 422
+    assert "Indiquez pourquoi cette fiche est abandonnée." in response.get_data(as_text=True).replace("&#39;", "'")
+    db.session.expire_all()
+    assert link.decision is Decision.PENDING and link.target.status is EntryStatus.PUBLISHED
+
+
+def test_merge_of_different_kinds_is_422(facilitator_client, setup):
+    links = carry_all(setup)
+    ids = [links["Accueil inconditionnel"].id, links["Pédagogie"].id]
+    response = facilitator_client.post(f"{DECISIONS}/fusion", data={"links": ids})
+    assert response.status_code == 422
+    assert "natures différentes" in response.get_data(as_text=True).replace("&#39;", "'")
+    db.session.expire_all()
+    assert {db.session.get(LineageLink, i).decision for i in ids} == {Decision.PENDING}
+
+
+def test_split_keeps_the_users_text_on_error(facilitator_client, setup):
+    link = carry_all(setup)["Pédagogie"]
+    response = facilitator_client.post(f"{DECISIONS}/{link.id}/scinder",
+                                       data={f"split-{link.id}-titles": "Une seule partie très précise"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True).replace("&#39;", "'")
+    assert "au moins deux fiches" in html and "Une seule partie très précise" in html
+
+
+def test_lineage_partial_and_page(client, setup):
+    link = carry_all(setup)["Accueil inconditionnel"]
+    html = client.get(f"/fiches/{link.target_entry_id}/filiation").get_data(as_text=True).replace("&#39;", "'")
+    assert "NEC Sud-Ouest 2023" in html and "NEC Sud-Ouest 2024" in html and "À décider" in html
+    assert "Journal des décisions" in html
+    assert client.get("/fiches/999999/filiation").status_code == 404
+
+
+def test_followup_page_lists_actions_and_facilitator_updates(facilitator_client, client, setup):
+    link = carry_all(setup)["Créer des trousses à projet"]
+    html = client.get("/actions/suivi").get_data(as_text=True).replace("&#39;", "'")
+    assert "Créer des trousses à projet" in html and "Proposée" in html and "NEC Sud-Ouest 2023" in html
+    prefix = f"suivi-{link.target_entry_id}"
+    assert client.post(f"/actions/suivi/{link.target_entry_id}").status_code == 302  # anonymous → sign in
+    response = facilitator_client.post(f"/actions/suivi/{link.target_entry_id}", data={
+        f"{prefix}-status": "en_cours", f"{prefix}-owner": 0, f"{prefix}-note": "Lancée"})
+    assert response.status_code == 302
+    html = client.get("/actions/suivi?statut=en_cours").get_data(as_text=True).replace("&#39;", "'")
+    assert "Créer des trousses à projet" in html
+    # The 2023 origin is not listed twice: only the head of each lineage is.
+    assert html.count("Créer des trousses à projet</a>") == 1
+    assert ActionStatus.IN_PROGRESS.label == "En cours"
+
+
+def test_compare_page_counts(client, setup, facilitator):
+    from commons.lineage import decisions
+
+    links = carry_all(setup)
+    decisions.keep(links["Accueil inconditionnel"], actor=facilitator)
+    decisions.reword(links["Pédagogie"], actor=facilitator, title="Pédagogie active", body="",
+                     base_revision=links["Pédagogie"].target.revision_number)
+    db.session.commit()
+    html = client.get("/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024").get_data(as_text=True).replace("&#39;", "'")
+    assert "<del>Pédagogie</del>" not in html  # same first word: the diff marks the added word only
+    assert "active</ins>" in html
+    assert "Reconduits (1)" in html and "Reformulés (1)" in html
+    assert client.get("/editions/nec-sud-ouest-2023/comparer/inconnue").status_code == 404
