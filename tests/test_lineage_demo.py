@@ -1,0 +1,61 @@
+"""The illustrative 2024 demo: every kind of decision, idempotent, no personal names."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from commons.demo.edition_2024 import SLUG_2024, load_2024
+from commons.editions.models import Edition
+from commons.entries.models import Entry, Revision
+from commons.extensions import db
+from commons.lineage.models import ActionFollowUp, ActionStatus, Decision, DecisionLog, LineageLink
+from commons.lineage.queries import action_rows, compare_editions
+
+
+def edition(slug):
+    return db.session.scalar(sa.select(Edition).where(Edition.slug == slug))
+
+
+def counts():
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                 for m in (Edition, Entry, Revision, LineageLink, DecisionLog, ActionFollowUp))
+
+
+def test_demo_2024_shows_every_decision(demo):
+    e23, e24 = edition("nec-sud-ouest-2023"), edition(SLUG_2024)
+    assert e24.is_illustrative and not e23.is_illustrative
+    # The programme was copied with the dates shifted by 52 weeks (same weekdays).
+    assert len(e24.workshops) == len(e23.workshops)
+    assert {(w.starts_at.date() - v.starts_at.date()).days for w, v in zip(e24.workshops, e23.workshops)} == {364}
+    decided = {link.decision for link in db.session.scalars(sa.select(LineageLink))}
+    assert decided == set(Decision) - {Decision.PENDING}
+    totals = compare_editions(e23, e24).totals
+    assert totals == {
+        "reconduit": 4, "reformule": 3, "fusionne": 4, "fusionne_results": 2, "scinde": 1, "scinde_results": 2,
+        "abandonne": 1, "realise": 1, "a_decider": 0, "nouveau": 3, "non_repris": 22,
+    }
+
+
+def test_demo_2024_follow_up_and_no_author(demo):
+    rows = {row.entry.title: row for row in action_rows()}
+    realised = rows["Demi-journée CnFS : présenter les actions"]
+    assert realised.status is ActionStatus.DONE and realised.decided_in.slug == "nec-sud-ouest-2023"
+    assert realised.owner is not None
+    merged = rows["S'appuyer sur les réseaux d'inclusion numérique et les associations de parents d'élèves"]
+    assert merged.entry.edition.slug == SLUG_2024
+    assert rows["Organiser une rencontre annuelle entre médiateurs numériques et enseignants"].decided_in.slug \
+        == SLUG_2024
+    # Organisations only: no decision of the demo names a person.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LineageLink)
+                             .where(LineageLink.decided_by_id.is_not(None))) == 0
+
+
+def test_demo_2024_is_idempotent(demo):
+    before = counts()
+    assert load_2024() is False
+    db.session.commit()
+    assert counts() == before
+
+
+def test_demo_2024_waits_for_2023(app):
+    assert load_2024() is False
+    assert edition(SLUG_2024) is None
