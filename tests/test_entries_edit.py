@@ -352,7 +352,6 @@ def test_multipart_with_invalid_utf8_is_a_form_error(contributor_client, worksho
     assert entry_count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="templates/macros.html field() renders aria-*=\"None\" (fix requested)")
 def test_form_fields_have_no_none_aria_attributes(contributor_client):
     assert '="None"' not in html(contributor_client.get("/fiches/nouvelle"))
 

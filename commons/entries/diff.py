@@ -1,9 +1,10 @@
 """Word-level differences between two versions of an entry.
 
 Text is cut into words, punctuation and runs of whitespace, so that the diff shows which
-words changed while joining the pieces back gives the exact texts. Long bodies are first
-compared line by line and only the changed lines word by word: difflib's matcher is
-quadratic in the worst case and a 100,000-character body must still answer quickly.
+words changed while joining the pieces back gives the exact texts. Bodies are compared
+line by line, then sentence by sentence inside changed lines, and only then word by word:
+difflib's matcher is quadratic when tokens repeat (spaces, "de", "la"), and a
+100,000-character paragraph must still answer quickly.
 """
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ from commons.entries.services import tag_slug
 from commons.extensions import db
 
 TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-# Above this many tokens on a side, a changed block is shown as removed + added whole.
+SENTENCE_END = re.compile(r"(?<=[.!?…;])(?=\s)")
+# Above this many tokens on a side, a changed block is shown as removed + added whole;
+# past the budget (tokens word-diffed for one text), every further block is too. Both
+# bound the time a crafted pair of revisions can cost an anonymous diff page.
 WORD_DIFF_LIMIT = 4000
+WORD_DIFF_BUDGET = 8000
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,11 @@ def _merge(segments: list[Segment]) -> list[Segment]:
     return out
 
 
-def _word_diff(old: list[str], new: list[str]) -> list[Segment]:
-    if len(old) > WORD_DIFF_LIMIT or len(new) > WORD_DIFF_LIMIT:
+def _word_diff(old: list[str], new: list[str], budget: list[int]) -> list[Segment]:
+    cost = len(old) + len(new)
+    if len(old) > WORD_DIFF_LIMIT or len(new) > WORD_DIFF_LIMIT or cost > budget[0]:
         return [Segment("delete", "".join(old)), Segment("insert", "".join(new))]
+    budget[0] -= cost
     segments: list[Segment] = []
     for op, i1, i2, j1, j2 in _join_changes(SequenceMatcher(None, old, new, autojunk=False).get_opcodes(), old):
         if op == "equal":
@@ -81,20 +88,37 @@ def _join_changes(opcodes: list[tuple], old: list[str]) -> list[tuple]:
     return out
 
 
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _sentences(text: str) -> list[str]:
+    # Cut after . ! ? … ; when whitespace follows; the whitespace starts the next piece.
+    return [piece for piece in SENTENCE_END.split(text) if piece]
+
+
+def _diff_pieces(old: str, new: str, level: int, budget: list[int]) -> list[Segment]:
+    """Lines, then sentences within changed lines, then words within changed sentences."""
+    if not old or not new:
+        return [Segment("delete", old), Segment("insert", new)]
+    if level == len(SPLITTERS):
+        return _word_diff(tokenize(old), tokenize(new), budget)
+    a, b = SPLITTERS[level](old), SPLITTERS[level](new)
+    segments: list[Segment] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(Segment("equal", "".join(a[i1:i2])))
+        else:
+            segments.extend(_diff_pieces("".join(a[i1:i2]), "".join(b[j1:j2]), level + 1, budget))
+    return segments
+
+
 def diff_text(old: str, new: str) -> list[Segment]:
     """Segments that rebuild `old` (equal + delete) and `new` (equal + insert)."""
     old, new = old or "", new or ""
     if old == new:
         return [Segment("equal", old)] if old else []
-    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    segments: list[Segment] = []
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            segments.append(Segment("equal", "".join(old_lines[i1:i2])))
-        else:
-            segments.extend(_word_diff(tokenize("".join(old_lines[i1:i2])), tokenize("".join(new_lines[j1:j2]))))
-    return _merge(segments)
+    return _merge(_diff_pieces(old, new, 0, [WORD_DIFF_BUDGET]))
 
 
 def condense(segments: list[Segment], context: int = 240) -> list[Segment]:
@@ -113,6 +137,9 @@ def condense(segments: list[Segment], context: int = 240) -> list[Segment]:
         out.extend(s for s in (Segment("equal", head), Segment("skip", seg.text[len(head):len(seg.text) - len(tail)]),
                                Segment("equal", tail)) if s.text)
     return out
+
+
+SPLITTERS = (_lines, _sentences)
 
 
 def is_changed(segments: list[Segment]) -> bool:
