@@ -43,6 +43,16 @@ def archive(title: str) -> Entry:
     return entry
 
 
+@pytest.fixture
+def report(app):
+    """Only the 2023 edition, as the report gives it: the illustrative 2024 demo (lineage) would
+    change the counts these tests pin down."""
+    from commons.demo.loader import DEMO_2023, IMPORT_SUMMARY_2023, IMPORTED_AT_2023, load_edition_file
+
+    load_edition_file(DEMO_2023, summary=IMPORT_SUMMARY_2023, created_at=IMPORTED_AT_2023)
+    db.session.commit()
+
+
 @contextmanager
 def count_queries():
     statements: list[str] = []
@@ -69,7 +79,7 @@ def count_queries():
     ("/etiquettes", "Étiquettes", "Étiquettes"),
     ("/etiquettes/ecole", "Étiquette « école »", "#école"),
 ])
-def test_pages_have_one_heading_a_title_and_nothing_inline(client, demo, url, heading, title):
+def test_pages_have_one_heading_a_title_and_nothing_inline(client, report, url, heading, title):
     html = html_of(client, url)
     assert h1s(html) == [heading]
     assert title_of(html).startswith(title + " · ")
@@ -85,14 +95,14 @@ def test_pages_have_one_heading_a_title_and_nothing_inline(client, demo, url, he
     ("/natures/opinion", "La nature « opinion » n'existe pas."),
     ("/etiquettes/inconnue", "Aucune fiche ne porte l'étiquette « inconnue »."),
 ])
-def test_missing_things_get_a_french_404(client, demo, url, message):
+def test_missing_things_get_a_french_404(client, report, url, message):
     html = unescape(html_of(client, url, 404))
     assert "Page introuvable" in html and message in html
 
 
 # --- home ----------------------------------------------------------------------------------------------
 
-def test_home_shows_editions_kinds_with_counts_and_latest_changes(client, demo):
+def test_home_shows_editions_kinds_with_counts_and_latest_changes(client, report):
     html = html_of(client, "/")
     assert 'href="/editions/nec-sud-ouest-2023"' in html and "6 et 7 juin 2023" in html
     for kind, count in [("valeur", 9), ("savoir", 6), ("pratique", 7), ("prerequis", 5), ("moyen", 4), ("action", 5)]:
@@ -102,7 +112,7 @@ def test_home_shows_editions_kinds_with_counts_and_latest_changes(client, demo):
     assert "Import" in changes and "Import du bilan NEC Sud-Ouest 2023" in changes and "30 juin 2023" in changes
 
 
-def test_home_names_the_author_of_a_web_edit(client, demo, contributor):
+def test_home_names_the_author_of_a_web_edit(client, report, contributor):
     from commons.entries.services import revise_entry
 
     entry = entry_by_title("Pédagogie")
@@ -122,7 +132,7 @@ def test_home_on_an_empty_database(client):
 
 # --- editions and programme ----------------------------------------------------------------------------
 
-def test_edition_programme_by_day_then_time(client, demo):
+def test_edition_programme_by_day_then_time(client, report):
     html = html_of(client, EDITION)
     tuesday, wednesday = html.index("mardi 6 juin 2023"), html.index("mercredi 7 juin 2023")
     order = [
@@ -153,7 +163,7 @@ def test_edition_page_flags_illustrative_data(client, make_edition):
     assert "Le programme de cette édition n'est pas encore renseigné." in unescape(html)
 
 
-def test_editions_list(client, demo, make_edition):
+def test_editions_list(client, report, make_edition):
     make_edition(2024, place="Pau", is_illustrative=True)
     html = html_of(client, "/editions")
     assert html.index("NEC Sud-Ouest 2024") < html.index("NEC Sud-Ouest 2023")
@@ -163,7 +173,7 @@ def test_editions_list(client, demo, make_edition):
 
 # --- workshop --------------------------------------------------------------------------------------------
 
-def test_workshop_page_groups_outcomes_by_kind_with_sub_items_nested(client, demo):
+def test_workshop_page_groups_outcomes_by_kind_with_sub_items_nested(client, report):
     html = html_of(client, COMMUNS)
     valeurs, savoirs, pratiques = (html.index(f'id="nature-{k}"') for k in ("valeur", "savoir", "pratique"))
     assert valeurs < savoirs < pratiques
@@ -179,7 +189,7 @@ def test_workshop_page_groups_outcomes_by_kind_with_sub_items_nested(client, dem
         assert f'href="/fiches/{entry_by_title(title).id}"' in html
 
 
-def test_workshop_page_shows_questions_report_and_resources(client, demo):
+def test_workshop_page_shows_questions_report_and_resources(client, report):
     html = html_of(client, SCHOOL)
     for text in ("Quels prérequis ?", "Quels moyens ?", "Quelles actions ?", "trois sous-groupes",
                  "la déclinaison landaise de la stratégie", "Réseau Cyberbase Lacq-Orthez"):
@@ -187,13 +197,13 @@ def test_workshop_page_shows_questions_report_and_resources(client, demo):
     assert html.index('id="nature-prerequis"') < html.index('id="nature-moyen"') < html.index('id="nature-action"')
 
 
-def test_anonymous_visitors_are_invited_to_sign_in(client, demo):
+def test_anonymous_visitors_are_invited_to_sign_in(client, report):
     html = html_of(client, COMMUNS)
     assert "/fiches/nouvelle" not in html
     assert "Connectez-vous" in html and "/connexion?next=" in html
 
 
-def test_signed_in_users_get_links_to_add_an_entry_here(contributor_client, demo):
+def test_signed_in_users_get_links_to_add_an_entry_here(contributor_client, report):
     workshop_id = db.session.scalar(sa.select(Workshop.id).where(Workshop.slug == "passerelles-mediation-numerique-ecole"))
     html = html_of(contributor_client, SCHOOL)
     assert f'href="/fiches/nouvelle?workshop={workshop_id}"' in html
@@ -207,7 +217,7 @@ def test_workshop_without_outcomes(client, workshop):
 
 # --- only published entries ----------------------------------------------------------------------------
 
-def test_archived_entries_are_not_listed_anywhere(client, demo):
+def test_archived_entries_are_not_listed_anywhere(client, report):
     entry = archive("Accueil inconditionnel")
     link = f'href="/fiches/{entry.id}"'
     for url in ("/", COMMUNS, "/natures/valeur", "/etiquettes/accueil"):
@@ -215,7 +225,7 @@ def test_archived_entries_are_not_listed_anywhere(client, demo):
     assert "8 fiches" in html_of(client, "/natures/valeur")
 
 
-def test_sub_item_of_an_archived_parent_is_still_listed(client, demo):
+def test_sub_item_of_an_archived_parent_is_still_listed(client, report):
     archive("Transmettre des savoirs, des compétences")
     html = html_of(client, COMMUNS)
     assert "Transmettre des savoirs" not in html
@@ -224,7 +234,7 @@ def test_sub_item_of_an_archived_parent_is_still_listed(client, demo):
 
 # --- kinds ------------------------------------------------------------------------------------------------
 
-def test_kinds_page_explains_the_six_kinds_with_counts(client, demo):
+def test_kinds_page_explains_the_six_kinds_with_counts(client, report):
     html = html_of(client, "/natures")
     for kind in EntryKind:
         assert f'href="/natures/{kind.value}"' in html
@@ -232,7 +242,7 @@ def test_kinds_page_explains_the_six_kinds_with_counts(client, demo):
     assert re.search(r'/natures/moyen">Moyens</a></h2>\s*<p class="meta">.*?4 fiches', html, re.S)
 
 
-def test_kind_page_groups_entries_by_edition_and_workshop(client, demo, make_edition, make_workshop, make_entry):
+def test_kind_page_groups_entries_by_edition_and_workshop(client, report, make_edition, make_workshop, make_entry):
     other = make_edition(2024, name="NEC Sud-Ouest 2024")
     atelier = make_workshop(other, "Atelier de suivi", slug="atelier-de-suivi")
     make_entry(other, "Accueil inconditionnel, suite", EntryKind.VALEUR, workshop=atelier)
@@ -250,25 +260,27 @@ def test_kind_page_groups_entries_by_edition_and_workshop(client, demo, make_edi
 
 # --- tags -------------------------------------------------------------------------------------------------
 
-def test_tags_page_lists_tags_with_counts(client, demo):
+def test_tags_page_lists_tags_with_counts(client, report):
     html = html_of(client, "/etiquettes")
     assert re.search(r'href="/etiquettes/ecole">#école</a> <span class="count">\(14 fiches\)', html)
     assert re.search(r'href="/etiquettes/rgpd">#RGPD</a> <span class="count">\(1 fiche\)', html)
     assert html.index("#accompagnement") < html.index("#école") < html.index("#veille")
 
 
-def test_tag_page_lists_the_entries_with_that_tag(client, demo):
+def test_tag_page_lists_the_entries_with_that_tag(client, report):
     html = html_of(client, "/etiquettes/reseau")
     for title in ("Travailler en réseaux : entraide, partage et solidarité", "Échanger, faire réseau",
                   "S&#39;appuyer sur les réseaux d&#39;inclusion numérique"):
         assert title in html
     assert "4 fiches" in html and "Vulgariser" not in html
+    # Within a workshop, kinds come in their fixed order: valeur, savoir, pratique.
+    assert html.index("Travailler en réseaux") < html.index("Connaissance du territoire") < html.index("Échanger, faire")
     assert 'class="kind kind-action"' in html and 'class="kind kind-valeur"' in html
 
 
 @pytest.mark.parametrize("asked", ["Parentalit%C3%A9%20num%C3%A9rique", "parentalite%20%20numerique",
                                    "PARENTALITE-NUMERIQUE"])
-def test_tag_addresses_are_normalised(client, demo, asked):
+def test_tag_addresses_are_normalised(client, report, asked):
     response = client.get(f"/etiquettes/{asked}")
     assert response.status_code == 301
     assert response.headers["Location"] == "/etiquettes/parentalite-numerique"
@@ -276,7 +288,7 @@ def test_tag_addresses_are_normalised(client, demo, asked):
     assert "S&#39;appuyer sur les fédérations et associations de parents d&#39;élèves" in html
 
 
-def test_tag_with_no_letter_is_a_404(client, demo):
+def test_tag_with_no_letter_is_a_404(client, report):
     assert client.get("/etiquettes/%20--%20").status_code == 404
 
 
@@ -284,7 +296,7 @@ def test_tag_with_no_letter_is_a_404(client, demo):
 
 @pytest.mark.parametrize("url", ["/", "/editions", EDITION, COMMUNS, "/natures", "/natures/valeur",
                                  "/etiquettes", "/etiquettes/posture"])
-def test_listing_pages_do_not_query_per_entry(client, demo, make_workshop, make_entry, url):
+def test_listing_pages_do_not_query_per_entry(client, report, make_workshop, make_entry, url):
     html_of(client, url)  # warm up
     with count_queries() as before:
         html_of(client, url)
@@ -301,3 +313,16 @@ def test_listing_pages_do_not_query_per_entry(client, demo, make_workshop, make_
     with count_queries() as after:
         html_of(client, url)
     assert len(after) == len(before), after
+
+
+def test_full_demo_renders_every_edition_and_workshop(client, demo):
+    """The whole demo (2023 report and the illustrative 2024 edition) browses without error."""
+    editions = db.session.scalars(sa.select(Edition)).all()
+    assert {e.slug for e in editions} >= {"nec-sud-ouest-2023"}
+    for edition in editions:
+        html = html_of(client, f"/editions/{edition.slug}")
+        assert ("banner-illustrative" in html) == edition.is_illustrative
+        for workshop in edition.workshops:
+            html_of(client, f"/editions/{edition.slug}/ateliers/{workshop.slug}")
+    for url in ("/", "/editions", "/natures", "/etiquettes", *(f"/natures/{k.value}" for k in EntryKind)):
+        html_of(client, url)

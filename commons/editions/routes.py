@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from commons.editions import bp
 from commons.editions import services
+from commons.text import plain_excerpt
 from commons.web import abort_with
 
 
@@ -53,7 +54,7 @@ def edition(slug: str):
         abort_with(404, _("Aucune édition ne porte l'identifiant « %(slug)s ».", slug=slug))
     return render_template(
         "editions/edition.html", edition=edition, days=services.programme(edition),
-        entry_counts=services.workshop_entry_counts(edition),
+        entry_counts=services.workshop_entry_counts(edition), meta_description=plain_excerpt(edition.description),
     )
 
 
@@ -63,4 +64,5 @@ def workshop(edition_slug: str, workshop_slug: str):
     if workshop is None:
         abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
     return render_template("editions/workshop.html", workshop=workshop, edition=workshop.edition,
-                           groups=services.workshop_outcomes(workshop))
+                           groups=services.workshop_outcomes(workshop),
+                           meta_description=plain_excerpt(workshop.description))

@@ -31,8 +31,12 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
+_KIND_ORDER = {kind: i for i, kind in enumerate(EntryKind)}
+
+
 def _sort_key(entry: Entry) -> tuple:
-    return (entry.position, entry.id)
+    # Positions count within one kind, so a mixed list (a tag page) goes kind by kind.
+    return (_KIND_ORDER[entry.kind], entry.position, entry.id)
 
 
 def build_tree(entries: Iterable[Entry]) -> list[Node]:
@@ -129,7 +133,7 @@ class KindGroup:
 def workshop_outcomes(workshop: Workshop) -> list[KindGroup]:
     """Published entries of the workshop by kind (in the kinds' order), sub-items nested."""
     entries = db.session.scalars(
-        sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id).options(selectinload(Entry.tags))
+        sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id)
     ).all()
     by_kind: dict[EntryKind, list[Entry]] = {}
     for entry in entries:

@@ -23,7 +23,8 @@ def by_kind(kind: str):
         abort_with(404, _("La nature « %(kind)s » n'existe pas. Les natures sont : %(known)s.",
                           kind=kind, known=", ".join(k.label.lower() for k in EntryKind)))
     groups = services.entries_of_kind(entry_kind)
-    return render_template("entries/by_kind.html", kind=entry_kind, groups=groups, count=services.count_entries(groups))
+    return render_template("entries/by_kind.html", kind=entry_kind, groups=groups, count=services.count_entries(groups),
+                           meta_description=entry_kind.description)
 
 
 @bp.route("/etiquettes")
