@@ -30,8 +30,9 @@ SLUG_2023 = "nec-sud-ouest-2023"
 SLUG_2024 = "nec-sud-ouest-2024"
 COMMONS = ("les-communs-de-la-mediation-numerique", "Les communs de la médiation numérique")
 SCHOOL = ("passerelles-mediation-numerique-ecole", "Quelles passerelles entre la médiation numérique et l'école")
-CARRIED_AT = datetime(2024, 5, 20, 9, 0)
-DECIDED_AT = datetime(2024, 6, 5, 11, 30)
+# Naive UTC, like every stored datetime: 9h and 11h30 in Pau.
+CARRIED_AT = datetime(2024, 5, 20, 7, 0)
+DECIDED_AT = datetime(2024, 6, 5, 9, 30)
 
 EDITION = {
     "slug": SLUG_2024, "name": "NEC Sud-Ouest 2024", "year": 2024,
