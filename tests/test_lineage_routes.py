@@ -170,6 +170,9 @@ def test_lineage_partial_and_page(client, setup):
     assert "NEC Sud-Ouest 2023" in html and "NEC Sud-Ouest 2024" in html and "À décider" in html
     assert "Journal des décisions" in html
     assert client.get("/fiches/999999/filiation").status_code == 404
+    # The entry page (entries package) ends with the lineage partial.
+    entry_page = client.get(f"/fiches/{link.target_entry_id}").get_data(as_text=True).replace("&#39;", "'")
+    assert "Toute la filiation" in entry_page and "NEC Sud-Ouest 2023" in entry_page
 
 
 def test_followup_page_lists_actions_and_facilitator_updates(facilitator_client, client, setup):
