@@ -20,11 +20,6 @@ from commons.lineage.services import (
 
 @pytest.fixture
 def two_editions(make_edition, make_workshop, make_entry):
-    with db.session.no_autoflush:  # create_entry + workshop + tags: see /work/notes/requests-lineage.md
-        return _two_editions(make_edition, make_workshop, make_entry)
-
-
-def _two_editions(make_edition, make_workshop, make_entry):
     e23 = make_edition(2023)
     e24 = make_edition(2024, place="Pau")
     w23 = make_workshop(e23)

@@ -187,10 +187,9 @@ def _decide_actions(links: list[LineageLink]) -> None:
 
 def _add_new_entries(e24: Edition, workshops: dict) -> None:
     for position, (ref, kind, title, body, tags) in enumerate(NEW_ENTRIES):
-        with db.session.no_autoflush:
-            entry = create_entry(edition=e24, kind=kind, title=title, body=body, tags=tags, workshop=workshops[ref],
-                                 author=None, position=100 + position, summary="Saisie pendant l'atelier",
-                                 created_at=_tick(30 + position))
+        entry = create_entry(edition=e24, kind=kind, title=title, body=body, tags=tags, workshop=workshops[ref],
+                             author=None, position=100 + position, summary="Saisie pendant l'atelier",
+                             created_at=_tick(30 + position))
         decisions.declare_new(entry, actor=None, at=_tick(30 + position))
         if kind is EntryKind.ACTION:
             row = followup_of(entry)

@@ -158,12 +158,11 @@ def split(link: LineageLink, *, actor: User | None, titles: list[str], at: datet
                      summary=_("Première partie du scindement"))
     parts = [target]
     for position, part_title in enumerate(clean[1:], start=1):
-        with db.session.no_autoflush:  # see /work/notes/requests-lineage.md (create_entry + tags)
-            part = create_entry(edition=target.edition, kind=target.kind, title=part_title, body="",
-                                tags=target.tag_names, workshop=target.workshop, author=actor,
-                                parent=target.parent, position=target.position + position,
-                                summary=_("Scindée depuis « %(title)s »",
-                                          title=source.title if source else target.title), created_at=when)
+        part = create_entry(edition=target.edition, kind=target.kind, title=part_title, body="",
+                            tags=target.tag_names, workshop=target.workshop, author=actor,
+                            parent=target.parent, position=target.position + position,
+                            summary=_("Scindée depuis « %(title)s »",
+                                      title=source.title if source else target.title), created_at=when)
         parts.append(part)
         if source is not None:
             db.session.add(LineageLink(source=source, target=part, decision=Decision.SPLIT, decided_at=when,

@@ -201,12 +201,11 @@ def carry_entries(sources: list[Entry], *, target: Workshop, author: User | None
     copies: dict[int, Entry] = {}
     links = []
     for source in ordered:
-        with db.session.no_autoflush:  # see /work/notes/requests-lineage.md (create_entry + tags)
-            copy = create_entry(
-                edition=edition, kind=source.kind, title=source.title, body=source.body, tags=source.tag_names,
-                workshop=target, author=author, parent=copies.get(source.parent_id), position=source.position,
-                summary=_("Reprise de %(edition)s", edition=source.edition.name), created_at=when,
-            )
+        copy = create_entry(
+            edition=edition, kind=source.kind, title=source.title, body=source.body, tags=source.tag_names,
+            workshop=target, author=author, parent=copies.get(source.parent_id), position=source.position,
+            summary=_("Reprise de %(edition)s", edition=source.edition.name), created_at=when,
+        )
         copies[source.id] = copy
         db.session.add(Carry(source_entry_id=source.id, edition_id=edition.id,
                              created_by_id=author.id if author else None, created_at=when))
