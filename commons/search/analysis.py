@@ -28,7 +28,10 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-STOP_WORDS = frozenset({fold(w) for w in stopwords_for_language("fr")} | ELISIONS)
+# Whoosh's French list misses some of the commonest function words ("les", "cette"...).
+EXTRA_STOP_WORDS = frozenset("""les aux cette cet ces leur leurs sans sous vers chez comme mais donc ni car dont
+ou où quand si tout tous toute toutes très aussi ainsi alors entre afin lors chaque""".split())
+STOP_WORDS = frozenset({fold(w) for w in stopwords_for_language("fr")} | {fold(w) for w in EXTRA_STOP_WORDS} | ELISIONS)
 
 
 class FrenchFilter(Filter):
@@ -44,6 +47,10 @@ class FrenchFilter(Filter):
         self.stem = stem
         self._cache: dict[str, str | None] = {}
         self._stemfn = stemmer_for_language("fr") if stem else None
+        # While an index writer runs, a Counter that receives every word as written (lower
+        # case, accents kept): the spelling vocabulary, gathered for free during indexing
+        # instead of analysing every text a second time into a separate field.
+        self.recorder = None
 
     def __getstate__(self):
         return {"stem": self.stem}
@@ -74,6 +81,7 @@ class FrenchFilter(Filter):
 
     def __call__(self, tokens):
         normalise = self.normalise
+        recorder = self.recorder
         for t in tokens:
             text = normalise(t.text)
             if text is None:
@@ -81,25 +89,10 @@ class FrenchFilter(Filter):
                     t.stopped = True
                     yield t
                 continue
+            if recorder is not None:
+                recorder[t.text] += 1
             t.text = text
             t.stopped = False
-            yield t
-
-
-class AccentKeepingFilter(Filter):
-    """Drop stop words but keep the word as written (lower case): the spelling vocabulary,
-    so that "Vouliez-vous dire" shows "médiation", not a stem or a folded form."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __call__(self, tokens):
-        for t in tokens:
-            if fold(t.text) in STOP_WORDS or len(t.text) < 3 or t.text.isdigit():
-                if not t.removestops:
-                    t.stopped = True
-                    yield t
-                continue
             yield t
 
 
@@ -107,12 +100,12 @@ def french_analyzer():
     return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FrenchFilter()
 
 
-def spelling_analyzer():
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | AccentKeepingFilter()
-
-
 _WORD = re.compile(TOKEN_PATTERN)
 _STEMMER = FrenchFilter()
+
+
+def french_filters(analyzer) -> list[FrenchFilter]:
+    return [item for item in getattr(analyzer, "items", [analyzer]) if isinstance(item, FrenchFilter)]
 
 
 def words(text: str) -> list[str]:

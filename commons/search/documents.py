@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import url_for
@@ -61,6 +62,16 @@ def doc_key(doc_type: str, doc_id: int) -> str:
     return f"{doc_type}:{doc_id}"
 
 
+def _stamp(value) -> int:
+    """Microseconds since 1970 (naive UTC): the sort key of the date column."""
+    if value is None:
+        return 0
+    return int((value - _EPOCH).total_seconds() * 1_000_000)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
 def _in_chunks(conn, query_for, ids: list[int], size: int = 900):
     # SQLite limits bound parameters; PostgreSQL does not care, but chunks keep plans simple.
     for start in range(0, len(ids), size):
@@ -93,11 +104,10 @@ def _load_entries(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
         doc = {
             "key": doc_key("entry", entry_id), "type": "entry", "doc_id": entry_id,
             "title": title, "tag_text": tag_names, "body": text,
-            "spell": f"{title} {tag_names} {text}",
             # Core returns the stored enum value, or the enum itself depending on the column type.
             "kind": getattr(kind, "value", kind), "status": getattr(status, "value", status),
             "edition": ed_slug, "year": str(year), "edition_name": ed_name,
-            "date": updated_at,
+            "date": updated_at, "sort_date": _stamp(updated_at),
         }
         if entry_tags_:
             doc["tag"] = " ".join(slug for slug, _ in entry_tags_)
@@ -136,10 +146,10 @@ def _load_workshops(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
                                       *extra.get(workshop_id, ())]))
         docs[workshop_id] = {
             "key": doc_key("workshop", workshop_id), "type": "workshop", "doc_id": workshop_id,
-            "title": title, "body": text, "spell": f"{title} {text}", "status": "publiee",
+            "title": title, "body": text, "status": "publiee",
             "edition": ed_slug, "year": str(year), "edition_name": ed_name,
             "workshop": f"{ed_slug}/{slug}", "workshop_slug": slug, "workshop_title": title,
-            "date": updated_at,
+            "date": updated_at, "sort_date": _stamp(updated_at),
         }
     return docs
 
@@ -157,8 +167,9 @@ def _load_editions(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
         text = " ".join(filter(None, [place, venue, markdown_to_text(description)]))
         docs[edition_id] = {
             "key": doc_key("edition", edition_id), "type": "edition", "doc_id": edition_id,
-            "title": name, "body": text, "spell": f"{name} {text}", "status": "publiee",
-            "edition": slug, "year": str(year), "edition_name": name, "date": updated_at,
+            "title": name, "body": text, "status": "publiee",
+            "edition": slug, "year": str(year), "edition_name": name,
+            "date": updated_at, "sort_date": _stamp(updated_at),
         }
     return docs
 

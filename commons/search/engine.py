@@ -8,6 +8,7 @@ instead of a walk over posting lists per value.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from whoosh import query as wq
 
 from commons.search import query as uq
 from commons.search.analysis import french_analyzer, normalise
+from commons.search.lexicon import cached as cached_lexicon
 from commons.search.schema import SINGLE_FACETS
 from commons.search.service import SearchService
 from commons.search.suggest import suggest
@@ -61,9 +63,7 @@ class Outcome:
 
 
 class MarkFormatter(highlight.Formatter):
-    """Matched words in <mark>, everything else escaped; fragments joined by an ellipsis."""
-
-    between = " … "
+    """Matched words in <mark>, everything else escaped."""
 
     def _text(self, text: str) -> str:
         return str(escape(text))
@@ -73,28 +73,35 @@ class MarkFormatter(highlight.Formatter):
 
 
 def _highlight(text: str, terms: frozenset[str], whole: bool = False) -> Markup:
+    """Matched words of `text` in <mark>: a whole title, or up to two fragments of a body.
+    Fragments start and end on token boundaries, so words are never cut."""
     if not text:
         return Markup("")
     if terms:
+        tokens = highlight.set_matched_filter(_ANALYZER(text, chars=True, mode="query", removestops=False), terms)
         fragmenter = highlight.WholeFragmenter() if whole else highlight.ContextFragmenter(
             maxchars=EXCERPT_CHARS, surround=60)
-        marked = highlight.highlight(text, terms, _ANALYZER, fragmenter, MarkFormatter(), top=2)
-        if marked:
-            prefix = "" if whole or text.startswith(_plain_start(marked)) else "… "
-            suffix = "" if whole or text.endswith(_plain_end(marked)) else " …"
-            return Markup(prefix + marked + suffix)
+        fragments = highlight.top_fragments(fragmenter.fragment_tokens(text, tokens), 2,
+                                            highlight.BasicFragmentScorer(), highlight.FIRST, 1)
+        if fragments:
+            formatter = MarkFormatter()
+            parts = []
+            for fragment in fragments:
+                html = formatter.format_fragment(fragment)
+                if whole:
+                    parts.append(html)
+                    continue
+                before = "… " if _WORDY.search(text, 0, fragment.startchar) else ""
+                after = " …" if _WORDY.search(text, fragment.endchar) else ""
+                parts.append(before + html + after)
+            return Markup(" ".join(parts).replace("… …", "…"))
     if whole or len(text) <= EXCERPT_CHARS:
         return Markup(escape(text))
     cut = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
     return Markup(escape(cut) + " …")
 
 
-def _plain_start(marked: str) -> str:
-    return Markup(marked.split(" … ")[0]).striptags()[:20]
-
-
-def _plain_end(marked: str) -> str:
-    return Markup(marked.split(" … ")[-1]).striptags()[-20:]
+_WORDY = re.compile(r"\w")
 
 
 # --- per-segment facet arrays --------------------------------------------------------------------
@@ -109,7 +116,7 @@ def _segment_arrays(svc: SearchService, reader) -> dict:
     arrays = {}
     for name in SINGLE_FACETS:
         arrays[name] = list(reader.column_reader(name, translate=True)) if reader.has_column(name) else [None] * size
-    arrays["date"] = list(reader.column_reader("date", translate=False)) if reader.has_column("date") else [0] * size
+    arrays["date"] = list(reader.column_reader("sort_date")) if reader.has_column("sort_date") else [0] * size
     tags: list[tuple[str, ...]] = [()] * size
     if "tag" in reader.indexed_field_names():
         for term in reader.field_terms("tag"):
@@ -194,7 +201,8 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
     outcome = Outcome(total, page, pages, per_page, hits, facets, filters,
                       has_text=parsed.has_text, words=parsed.text_words())
     if parsed.has_text:
-        outcome.suggestion = suggest(searcher, parsed, raw_query, total, lambda q: _count(searcher, q, base, text_q, status_arr, wanted))
+        lexicon = cached_lexicon(svc.root.current().path)
+        outcome.suggestion = suggest(lexicon, parsed, raw_query, total, lambda q: _count(searcher, q, base, text_q, status_arr, wanted))
     return outcome
 
 

@@ -2,11 +2,11 @@
 index folder records the version it was built with and a mismatch triggers a rebuild."""
 from __future__ import annotations
 
-from whoosh import fields
+from whoosh import columns, fields
 
-from commons.search.analysis import french_analyzer, spelling_analyzer
+from commons.search.analysis import french_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 
 # Facet fields: one value per document, kept in columns so grouping reads an array
 # instead of walking posting lists. `tags` has several values per document.
@@ -23,10 +23,8 @@ def build_schema() -> fields.Schema:
         # Matching runs on stems; the stored original text feeds highlighting, which
         # re-analyses it and marks the original character ranges: whole words, never stems.
         title=fields.TEXT(analyzer=french, stored=True, field_boost=4.0, sortable=False),
-        tag_text=fields.TEXT(analyzer=french, field_boost=2.5),
+        tag_text=fields.TEXT(analyzer=french, field_boost=2.5, phrase=False),
         body=fields.TEXT(analyzer=french, stored=True),
-        # Words as written (lower case, accents kept): the vocabulary of "Vouliez-vous dire".
-        spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
         kind=fields.ID(stored=True, sortable=True),
         edition=fields.ID(stored=True, sortable=True),  # edition slug
         year=fields.ID(),
@@ -36,7 +34,10 @@ def build_schema() -> fields.Schema:
         workshop_title=fields.STORED(),
         tag=fields.KEYWORD(stored=True, lowercase=False, scorable=False),  # tag slugs, space separated
         status=fields.ID(stored=True, sortable=True),
-        date=fields.DATETIME(stored=True, sortable=True),
+        # Sorting only: a column, not a DATETIME field, which would index several range terms
+        # per document that no query here uses.
+        date=fields.STORED(),
+        sort_date=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
 
 

@@ -19,6 +19,8 @@ from flask import Flask, current_app
 from commons.extensions import db
 from commons.models import utcnow
 from commons.search.documents import REGISTRY, count_all, doc_key, load_documents
+from commons.search.lexicon import Lexicon, recording
+from commons.search.lexicon import cached as cached_lexicon
 from commons.search.models import SearchOutbox
 from commons.search.store import Folder, IndexBroken, OutboxState, Root
 
@@ -28,6 +30,7 @@ outbox = SearchOutbox.__table__
 APPLY_BATCH = 2000
 GAPS_MAX = 10_000
 REBUILD_GAP_SCAN = 5000
+REBUILD_SEGMENT_DOCS = 25_000
 DEFAULTS = {
     # An outbox id missing below the watermark is looked for again this long: longer than
     # any transaction that writes to the outbox may stay open.
@@ -111,20 +114,13 @@ class SearchService:
                     self.root.forget()
             started = time.time()
             folder = self.root.new_folder()
+            lexicon = Lexicon({})
             with db.engine.connect() as conn:
                 state = initial_state(conn)
-                writer = folder.ix.writer(limitmb=128)
-                try:
-                    for doc_type in REGISTRY.values():
-                        for batch in doc_type.iter_all(conn):
-                            for doc in batch:
-                                writer.add_document(**doc)
-                            if progress:
-                                progress(len(batch))
-                except BaseException:
-                    writer.cancel()
-                    raise
-                writer.commit()
+                for chunk in _chunks((doc for dt in REGISTRY.values() for batch in dt.iter_all(conn) for doc in batch),
+                                     REBUILD_SEGMENT_DOCS):
+                    _write_segment(folder, chunk, lexicon, progress)
+            lexicon.save(folder.path)
             state.synced_at = started
             folder.write_state(state)
             self._apply_all(folder)  # what changed while we were reading
@@ -190,12 +186,16 @@ class SearchService:
                 folder.write_state(state)
                 return False
             docs = load_documents(conn, {(r.doc_type, r.doc_id) for r in rows})
-        for (doc_type, doc_id), fields in docs.items():
-            if fields is None:
-                writer.delete_by_term("key", doc_key(doc_type, doc_id))
-            else:
-                writer.update_document(**fields)
+        with recording(writer) as words:
+            for (doc_type, doc_id), fields in docs.items():
+                if fields is None:
+                    writer.delete_by_term("key", doc_key(doc_type, doc_id))
+                else:
+                    writer.update_document(**fields)
         writer.commit()
+        lexicon = cached_lexicon(folder.path)
+        if lexicon.merge(words):
+            lexicon.save(folder.path)
         folder.write_state(advance(state, [r.id for r in rows], started, self.config["SEARCH_GAP_SECONDS"],
                                    full=len(rows) == APPLY_BATCH))
         return len(rows) == APPLY_BATCH
@@ -236,6 +236,37 @@ class SearchService:
             raise
         except Exception:  # a search must still answer from the index it has
             log.exception("rattrapage de l'index avant recherche échoué")
+
+
+def _chunks(items, size):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write_segment(folder: Folder, docs: list[dict], lexicon: Lexicon, progress) -> None:
+    """One writer, one segment per chunk: the posting pool of a chunk sorts in memory, where
+    one writer for 100,000 documents would spill sorted runs to disk and merge them (slower,
+    and the pool alone would pass the memory budget)."""
+    writer = folder.ix.writer(limitmb=256)
+    try:
+        with recording(writer) as words:
+            for n, doc in enumerate(docs, 1):
+                writer.add_document(**doc)
+                if progress and n % 1000 == 0:
+                    progress(1000)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=False)
+    lexicon.merge(words)
+    if progress and len(docs) % 1000:
+        progress(len(docs) % 1000)
 
 
 # --- outbox helpers ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """"Vouliez-vous dire …": corrections from the vocabulary of the index.
 
-The vocabulary is the `spell` field: words as written (lower case, accents kept, not
-stemmed), so a suggestion reads "médiation", never "mediat". A word counts as misspelt
+The vocabulary is the folder's lexicon (lexicon.py): words as written (lower case, accents
+kept, not stemmed), so a suggestion reads "médiation", never "mediat". A word counts as misspelt
 when neither it nor an accent variant of it is in the vocabulary ("mediation" is not
 misspelt: "médiation" is there). The corrected query is offered when it finds more
 documents ("mediaton" → "médiation"). When it finds as many, the typed word matched only
@@ -17,15 +17,16 @@ from collections.abc import Callable
 
 from commons.search import query as uq
 from commons.search.analysis import fold, normalise
+from commons.search.lexicon import Lexicon
 
 MIN_LENGTH = 4
 
 
-def _correction(reader, corrector, word: str) -> str | None:
-    if len(word) < MIN_LENGTH or word.isdigit() or reader.doc_frequency("spell", word):
+def _correction(lexicon: Lexicon, word: str) -> str | None:
+    if len(word) < MIN_LENGTH or word.isdigit() or word in lexicon:
         return None
     folded = fold(word)
-    candidates = corrector.suggest(word, limit=8, maxdist=2, prefix=1)
+    candidates = lexicon.suggest(word)
     if any(fold(c) == folded for c in candidates):
         return None  # only accents differ: the folded index already matches it
     return candidates[0] if candidates else None
@@ -38,13 +39,11 @@ def _misspelt(word: str, fixed: str) -> bool:
     return folded.rstrip("sx") != fixed_folded.rstrip("sx")
 
 
-def suggest(searcher, parsed: uq.ParsedQuery, raw_query: str, total: int,
+def suggest(lexicon: Lexicon, parsed: uq.ParsedQuery, raw_query: str, total: int,
             count: Callable[[object], int]) -> str | None:
-    reader = searcher.reader()
-    corrector = searcher.corrector("spell")
     corrections = {}
     for word in dict.fromkeys(parsed.text_words()):
-        fixed = _correction(reader, corrector, word)
+        fixed = _correction(lexicon, word)
         if fixed and fixed != word:
             corrections[word] = fixed
     if not corrections:
