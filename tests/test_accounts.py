@@ -1,0 +1,182 @@
+"""Sign-in and sign-out pages, and the `users create` command."""
+from __future__ import annotations
+
+import sys
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from commons.accounts import cli
+from commons.accounts.models import Role, User
+from commons.extensions import db
+from tests.conftest import PASSWORD
+
+
+def html(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def signed_in_as(client) -> int | None:
+    g.pop("_login_user", None)  # the test app context outlives requests; Flask-Login caches in g
+    with client.session_transaction() as session:
+        user_id = session.get("_user_id")
+    return int(user_id) if user_id else None
+
+
+# --- sign in / sign out -------------------------------------------------------------------------
+
+def test_sign_in_page(client):
+    response = client.get("/connexion")
+    assert response.status_code == 200
+    page = html(response)
+    assert '<label for="email">Adresse électronique</label>' in page
+    assert '<label for="password">Mot de passe</label>' in page
+    assert 'autocomplete="current-password"' in page
+
+
+def test_sign_in_with_the_right_password(client, contributor):
+    response = client.post("/connexion", data={"email": contributor.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert signed_in_as(client) == contributor.id
+    db.session.expire_all()
+    assert db.session.get(User, contributor.id).last_login_at is not None
+
+
+@pytest.mark.parametrize("email, password", [
+    ("contributor@example.org", "mauvais-mot-de-passe"), ("inconnu@example.org", PASSWORD), ("", ""),
+])
+def test_sign_in_refused_in_french(client, make_user, email, password):
+    make_user(email="contributor@example.org")
+    response = client.post("/connexion", data={"email": email, "password": password})
+    assert response.status_code == 422
+    page = html(response)
+    assert "Adresse ou mot de passe incorrect." in page or "Indiquez votre" in page
+    assert signed_in_as(client) is None
+    if email:
+        assert f'value="{email}"' in page  # the address is kept, the password is not
+    assert f'value="{password}"' not in page or not password
+
+
+def test_disabled_account_cannot_sign_in(client, contributor):
+    contributor.is_enabled = False
+    db.session.commit()
+    response = client.post("/connexion", data={"email": contributor.email, "password": PASSWORD})
+    assert response.status_code == 422
+    assert signed_in_as(client) is None
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/fiches/nouvelle", "/fiches/nouvelle"), ("//evil.example/x", "/"), ("https://evil.example/", "/"),
+    # Browsers read "/\\host" as "//host": it must leave escaped, never as a bare backslash.
+    ("/\\evil.example", "/%5Cevil.example"),
+])
+def test_sign_in_returns_to_same_site_pages_only(client, contributor, target, expected):
+    response = client.post(f"/connexion?next={target}",
+                           data={"email": contributor.email, "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_protected_page_sends_to_sign_in_and_back(client, contributor):
+    response = client.get("/fiches/nouvelle")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/connexion") and "next=" in location
+    page = html(client.get(location))
+    assert 'name="next" type="hidden" value="/fiches/nouvelle"' in page
+
+
+def test_sign_out(contributor_client, contributor):
+    assert signed_in_as(contributor_client) == contributor.id
+    assert "Se déconnecter" in html(contributor_client.get("/fiches/nouvelle"))
+    response = contributor_client.post("/deconnexion")
+    assert response.status_code == 302
+    assert signed_in_as(contributor_client) is None
+    assert contributor_client.get("/deconnexion").status_code == 405  # never by a simple link
+
+
+# --- the users CLI ------------------------------------------------------------------------------
+
+def user(email: str) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def test_cli_reads_the_password_from_the_first_line_of_stdin(runner):
+    result = runner.invoke(args=["users", "create", "Anim@Example.org", "--role", "facilitator"],
+                           input="un-mot-de-passe-solide\nligne ignorée\n")
+    assert result.exit_code == 0, result.output
+    assert "Compte créé : anim@example.org (facilitator)" in result.output
+    created = user("anim@example.org")
+    assert created.role is Role.FACILITATOR
+    assert created.check_password("un-mot-de-passe-solide")
+    assert not created.check_password("ligne ignorée")
+
+
+def test_cli_default_role_is_contributor(runner):
+    assert runner.invoke(args=["users", "create", "c@example.org"], input="un-mot-de-passe-solide\n").exit_code == 0
+    assert user("c@example.org").role is Role.CONTRIBUTOR
+
+
+class _TtyStdin:
+    """Looks like a terminal; reads what the CLI runner feeds."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:  # the tty path must prompt, not read a line
+        raise AssertionError("readline() on a terminal")
+
+
+class _TtySys:
+    stdin = _TtyStdin()
+
+
+def test_cli_prompts_twice_on_a_terminal(runner, monkeypatch):
+    monkeypatch.setattr(cli, "sys", _TtySys())
+    result = runner.invoke(args=["users", "create", "tty@example.org", "--role", "admin"],
+                           input="mot-de-passe-tty-1\nmot-de-passe-tty-1\n")
+    assert result.exit_code == 0, result.output
+    assert "Mot de passe" in result.output and "Confirmez le mot de passe" in result.output
+    assert user("tty@example.org").check_password("mot-de-passe-tty-1")
+
+
+def test_cli_on_a_terminal_refuses_two_different_passwords(runner, monkeypatch):
+    monkeypatch.setattr(cli, "sys", _TtySys())
+    result = runner.invoke(args=["users", "create", "tty@example.org"], input="mot-de-passe-un\nmot-de-passe-deux\n")
+    assert result.exit_code != 0
+    assert user("tty@example.org") is None
+
+
+def test_cli_refuses_a_duplicate_email_in_french(runner, make_user):
+    make_user(email="deja@example.org")
+    result = runner.invoke(args=["users", "create", "DEJA@example.org"], input="un-mot-de-passe-solide\n")
+    assert result.exit_code != 0
+    assert "Un compte existe déjà pour deja@example.org." in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_cli_refuses_a_short_password_in_french(runner):
+    result = runner.invoke(args=["users", "create", "court@example.org"], input="court\n")
+    assert result.exit_code != 0
+    assert "Le mot de passe doit compter au moins 10 caractères." in result.output
+    assert user("court@example.org") is None
+
+
+@pytest.mark.parametrize("email", ["pas-une-adresse", "@example.org", "x@"])
+def test_cli_refuses_an_invalid_email_in_french(runner, email):
+    result = runner.invoke(args=["users", "create", email], input="un-mot-de-passe-solide\n")
+    assert result.exit_code != 0
+    assert "Adresse électronique invalide." in result.output
+
+
+def test_cli_refuses_an_unknown_role(runner):
+    result = runner.invoke(args=["users", "create", "r@example.org", "--role", "root"], input="un-mot-de-passe-solide\n")
+    assert result.exit_code != 0
+    assert user("r@example.org") is None
+
+
+def test_cli_module_uses_the_real_stdin_by_default():
+    assert cli.sys is sys
