@@ -18,16 +18,18 @@ import unicodedata
 from functools import lru_cache
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
-    "hr", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "hr", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
 })
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "abbr": ["title"], "th": ["align"], "td": ["align"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Linkify runs after the sanitizer: give it only the web protocols, or it would link ftp://, irc://...
+_LINKIFY_URL_RE = build_url_re(protocols=["http", "https"])
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict:
@@ -51,7 +53,7 @@ def _cleaner() -> bleach.Cleaner:
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[lambda source: LinkifyFilter(source, callbacks=[_set_rel], parse_email=False)],
+        filters=[lambda source: LinkifyFilter(source, callbacks=[_set_rel], parse_email=False, url_re=_LINKIFY_URL_RE)],
     )
 
 

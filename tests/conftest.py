@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from werkzeug.serving import make_server
 
 from commons import create_app
@@ -126,6 +126,14 @@ def app_config(migrated_database, tmp_path) -> dict:
 @pytest.fixture
 def app(app_config) -> Iterator[Flask]:
     app = create_app(app_config)
+
+    @app.before_request
+    def forget_previous_user():
+        # A test holds one app context for its whole body, so `g` outlives each request;
+        # a real server gives every request its own. Forget the last request's user, or a
+        # second signed-in client in the same test would act as the first one.
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         db.session.remove()

@@ -129,8 +129,6 @@ def test_a_rel_written_by_the_user_is_replaced():
     assert attrs["rel"] == "nofollow noopener"
 
 
-@pytest.mark.xfail(strict=True, reason="commons/text.py: bleach's linkifier turns ftp://, irc://... into links "
-                                       "after the protocol allowlist ran (fix in the entries report)")
 @pytest.mark.parametrize("text", ["ftp://example.org/fichier", "irc://example.org/canal"])
 def test_linkify_only_makes_allowed_links(text):
     assert_safe(render_markdown(text))
@@ -150,8 +148,6 @@ def test_ordinary_markdown_still_renders():
     assert {"strong", "em", "code", "ul", "ol", "li", "blockquote", "table", "th", "td", "hr"} <= tags
 
 
-@pytest.mark.xfail(strict=True, reason="commons/text.py enables strikethrough, which markdown-it renders as <s>, "
-                                       "but only <del> is allowed: the marks vanish (fix in the entries report)")
 def test_strikethrough_survives():
     assert "<s>barré</s>" in str(render_markdown("~~barré~~")) or "<del>barré</del>" in str(render_markdown("~~barré~~"))
 
