@@ -22,12 +22,13 @@ from commons.search.documents import REGISTRY, count_all, doc_key, load_document
 from commons.search.lexicon import Lexicon, recording
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.models import SearchOutbox
-from commons.search.store import Folder, IndexBroken, OutboxState, Root
+from commons.search.store import STATE, Folder, IndexBroken, OutboxState, Root
 
 log = logging.getLogger(__name__)
 outbox = SearchOutbox.__table__
 
 APPLY_BATCH = 2000
+RETIRE_SECONDS = 30
 GAPS_MAX = 10_000
 REBUILD_GAP_SCAN = 5000
 REBUILD_SEGMENT_DOCS = 25_000
@@ -58,6 +59,7 @@ class SearchService:
         self._lock = threading.RLock()
         self._searcher = None
         self._searcher_folder = None
+        self._retired: list[tuple[float, object]] = []
         self._rebuilding: threading.Thread | None = None
         self._last_prune = 0.0
         self._last_touch = 0.0
@@ -127,6 +129,7 @@ class SearchService:
             self.root.swap(folder)
             self.root.remove_others({folder.name})
             with self._lock:
+                self._retire(self._searcher)
                 self._searcher = None
                 self.facet_cache.clear()
             return folder
@@ -222,11 +225,36 @@ class SearchService:
         with self._lock:
             s = self._searcher
             if s is None or self._searcher_folder is not folder or not s.up_to_date():
-                # The old searcher is not closed: another thread may still be reading it;
-                # its files are released when it is garbage-collected.
-                s = folder.ix.searcher()
+                self._retire(s)
+                try:
+                    s = folder.ix.searcher()
+                except Exception as exc:  # files damaged since the folder was opened
+                    log.warning("index de recherche illisible (%s) : reconstruction", exc)
+                    (folder.path / STATE).unlink(missing_ok=True)  # marks it broken for every process
+                    self.root.forget()
+                    folder = self.folder()
+                    s = folder.ix.searcher()
                 self._searcher, self._searcher_folder = s, folder
             return s
+
+    def _retire(self, searcher) -> None:
+        """Close replaced searchers once no request can still be reading them: another
+        thread may be in the middle of a search on the one just replaced."""
+        now = time.monotonic()
+        if searcher is not None:
+            self._retired.append((now, searcher))
+        while self._retired and (now - self._retired[0][0] > RETIRE_SECONDS or len(self._retired) > 8):
+            self._retired.pop(0)[1].close()
+
+    def close(self) -> None:
+        with self._lock:
+            for _, s in self._retired:
+                s.close()
+            self._retired.clear()
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self.facet_cache.clear()
 
     def prepare_search(self) -> None:
         """Before answering a search: catch up cheaply so users see their own writes."""

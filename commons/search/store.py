@@ -15,12 +15,14 @@ is treated as broken and rebuilt from the database.
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import logging
 import os
 import secrets
 import shutil
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -131,12 +133,20 @@ class Folder:
         state = self.read_state()  # raises IndexBroken
         if state.schema != SCHEMA_VERSION:
             raise IndexBroken(f"version de schéma {state.schema} ≠ {SCHEMA_VERSION}")
-        try:
-            ix = whoosh_index.open_dir(str(self.path))
-            with ix.reader() as reader:  # opening the segments proves the files are there
-                reader.doc_count()
-        except Exception as exc:  # whoosh raises many kinds (EmptyIndexError, EOFError, pickle errors...)
-            raise IndexBroken(f"index illisible ({exc.__class__.__name__}: {exc})") from exc
+        # A failed open leaves Whoosh's half-opened segment files to the garbage collector
+        # (it even retries a few times): collect them here, quietly, not as warnings later.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                ix = whoosh_index.open_dir(str(self.path))
+                with ix.reader() as reader:  # opening the segments proves the files are there
+                    reader.doc_count()
+                error = None
+            except Exception as exc:  # whoosh raises many kinds (EmptyIndexError, EOFError, OSError...)
+                error = f"{exc.__class__.__name__}: {exc}"
+            if error:
+                gc.collect()
+                raise IndexBroken(f"index illisible ({error})")
         if set(ix.schema.names()) != set(build_schema().names()):
             raise IndexBroken("champs du schéma différents")
         return ix
