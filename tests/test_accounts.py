@@ -6,7 +6,6 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from commons.accounts import cli
 from commons.accounts.models import Role, User
@@ -19,7 +18,6 @@ def html(response) -> str:
 
 
 def signed_in_as(client) -> int | None:
-    g.pop("_login_user", None)  # the test app context outlives requests; Flask-Login caches in g
     with client.session_transaction() as session:
         user_id = session.get("_user_id")
     return int(user_id) if user_id else None

@@ -6,7 +6,6 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,13 +26,6 @@ def edit_data(entry, **overrides) -> dict:
             "workshop": f"w{entry.workshop_id}", "summary": "", "base_revision": str(entry.revision_number)}
     data.update(overrides)
     return data
-
-
-def post(client, url: str, data: dict, **kwargs):
-    """Post as this client's user. The test app context outlives requests and Flask-Login
-    caches the user in `g`, so the cache is dropped when clients take turns."""
-    g.pop("_login_user", None)
-    return client.post(url, data=data, **kwargs)
 
 
 def concurrent_save(entry_id: int, body: str) -> None:
@@ -67,9 +59,9 @@ def test_second_save_on_the_same_base_gets_the_conflict_page(alice, bob, entry):
     form_alice = edit_data(entry, body="Accueillir **toute** personne, sans condition.", summary="Alice")
     form_bob = edit_data(entry, title="Accueil pour tous", body="Accueillir chaque personne.", tags="Posture, Écoute",
                          summary="Bob")
-    assert post(alice, f"/fiches/{entry.id}/modifier", form_alice).status_code == 302
+    assert alice.post(f"/fiches/{entry.id}/modifier", data=form_alice).status_code == 302
 
-    response = post(bob, f"/fiches/{entry.id}/modifier", form_bob)
+    response = bob.post(f"/fiches/{entry.id}/modifier", data=form_bob)
     assert response.status_code == 409
     # Nothing of Bob's was written; Alice's save is intact.
     assert current(entry.id) == ("Accueil inconditionnel", "Accueillir **toute** personne, sans condition.", 2, 2)
@@ -95,12 +87,13 @@ def test_second_save_on_the_same_base_gets_the_conflict_page(alice, bob, entry):
 
 def test_merging_after_a_conflict_saves_on_the_new_base(alice, bob, entry):
     form_alice, form_bob = edit_data(entry, body="Version d'Alice"), edit_data(entry, body="Version de Bob")
-    post(alice, f"/fiches/{entry.id}/modifier", form_alice)
-    conflict = post(bob, f"/fiches/{entry.id}/modifier", form_bob)
+    alice.post(f"/fiches/{entry.id}/modifier", data=form_alice)
+    conflict = bob.post(f"/fiches/{entry.id}/modifier", data=form_bob)
     assert conflict.status_code == 409
     new_base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', html(conflict)).group(1)
-    response = post(bob, f"/fiches/{entry.id}/modifier",
-                    {**form_bob, "body": "Version d'Alice et de Bob", "base_revision": new_base, "summary": "Fusion"})
+    response = bob.post(f"/fiches/{entry.id}/modifier",
+                        data={**form_bob, "body": "Version d'Alice et de Bob", "base_revision": new_base,
+                              "summary": "Fusion"})
     assert response.status_code == 302
     assert current(entry.id) == ("Accueil inconditionnel", "Version d'Alice et de Bob", 3, 3)
 
@@ -108,8 +101,8 @@ def test_merging_after_a_conflict_saves_on_the_new_base(alice, bob, entry):
 def test_stale_save_that_changes_nothing_is_still_a_conflict(alice, bob, entry):
     # Bob's form is identical to revision 1, but revision 2 exists: saving it would undo Alice.
     form_alice, form_bob = edit_data(entry, body="Texte d'Alice"), edit_data(entry)
-    post(alice, f"/fiches/{entry.id}/modifier", form_alice)
-    response = post(bob, f"/fiches/{entry.id}/modifier", form_bob)
+    alice.post(f"/fiches/{entry.id}/modifier", data=form_alice)
+    response = bob.post(f"/fiches/{entry.id}/modifier", data=form_bob)
     assert response.status_code == 409
     assert current(entry.id)[1:] == ("Texte d'Alice", 2, 2)
 

@@ -6,7 +6,6 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from commons.entries.diff import Segment, condense, diff_text, tokenize
 from commons.entries.kinds import EntryKind
@@ -18,11 +17,6 @@ from commons.extensions import db
 def html(response) -> str:
     return unescape(response.get_data(as_text=True))
 
-
-def forget_signed_in_user():
-    """The test app context outlives requests, and Flask-Login caches the user in `g`:
-    drop it before another client makes a request in the same test."""
-    g.pop("_login_user", None)
 
 
 @pytest.fixture
@@ -63,7 +57,6 @@ def test_history_lists_every_revision(client, edited, contributor):
 
 def test_history_offers_revert_only_to_signed_in_users_and_not_for_the_current(client, contributor_client, edited):
     assert "/retablir/" not in html(client.get(f"/fiches/{edited.id}/historique"))
-    forget_signed_in_user()
     page = html(contributor_client.get(f"/fiches/{edited.id}/historique"))
     assert f'action="/fiches/{edited.id}/retablir/1"' in page
     assert f'action="/fiches/{edited.id}/retablir/2"' in page
@@ -173,7 +166,6 @@ def test_revert_with_tampered_base_is_a_french_400(contributor_client, edited, b
 def test_revert_requires_sign_in_and_a_known_revision(client, contributor_client, edited):
     response = client.post(f"/fiches/{edited.id}/retablir/1", data={"base_revision": "3"})
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
-    forget_signed_in_user()
     assert contributor_client.post(f"/fiches/{edited.id}/retablir/9", data={"base_revision": "3"}).status_code == 404
     assert contributor_client.get(f"/fiches/{edited.id}/retablir/1").status_code == 405
     assert len(revisions_of(edited.id)) == 3

@@ -17,11 +17,13 @@ from commons.entries.kinds import EntryKind
 from commons.entries.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX
 
 BODY_HINT = _l(
-    "Mise en forme Markdown : **gras**, *italique*, listes commençant par « - », "
-    "titres commençant par « ## », liens [texte](https://exemple.fr). Le HTML n'est pas interprété."
+    "Mise en forme Markdown : **gras**, *italique*, listes commençant par « - », "
+    "titres commençant par « ## », liens [texte](https://exemple.fr). Le HTML n'est pas interprété."
 )
-TAGS_HINT = _l("Séparées par des virgules, par exemple : accueil, parentalité numérique. "
-               "Majuscules, accents et espaces ne comptent pas : « Parentalité » et « parentalite » sont la même étiquette.")
+TAGS_HINT = _l(
+    "Séparées par des virgules, par exemple : accueil, parentalité numérique. Majuscules, accents "
+    "et espaces ne comptent pas : « Parentalité » et « parentalite » sont la même étiquette."
+)
 
 
 def place_value(edition_id: int, workshop_id: int | None) -> str:
@@ -99,9 +101,9 @@ class EntryForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        message = _("Ce champ contient des octets qui ne sont pas de l'UTF-8 valide : vérifiez l'encodage du texte.")
         for name in sorted(self._malformed):
             target = self[name] if name in self else None
-            message = _("Ce champ contient des octets qui ne sont pas de l'UTF-8 valide : vérifiez l'encodage du texte.")
             if target is not None:
                 target.errors.append(message)
             else:

@@ -232,7 +232,7 @@ def edit(entry_id: int):
         _attach(form, exc)
         return render_template("entries/form.html", form=form, entry=entry, parent=None), 422
     if new_revision is None:
-        flash(_("Aucune modification : la fiche est identique, aucune version n'a été créée."), "info")
+        flash(_("Aucune modification : la fiche est identique, aucune version n'a été créée."), "warning")
     else:
         flash(_("Modifications enregistrées (version %(number)d).", number=new_revision.number), "success")
     return redirect(url_for("entries.show", entry_id=entry.id))
@@ -278,7 +278,7 @@ def revert(entry_id: int, number: int):
                 "Vérifiez l'historique ci-dessous avant de recommencer."), "error")
         return redirect(url_for("entries.history", entry_id=entry.id))
     if new_revision is None:
-        flash(_("Aucune modification : la fiche est déjà identique à la version %(number)d.", number=number), "info")
+        flash(_("Aucune modification : la fiche est déjà identique à la version %(number)d.", number=number), "warning")
     else:
         flash(_("Version %(number)d rétablie (nouvelle version %(new)d).", number=number, new=new_revision.number),
               "success")
