@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     database.configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    # Before CSRFProtect, which reads the form first.
+    app.before_request(web.keep_form_bytes)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "fr")
     login_manager.init_app(app)

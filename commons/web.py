@@ -84,6 +84,17 @@ def init_app(app: Flask) -> None:
         return render_error(500)
 
 
+def keep_form_bytes() -> None:
+    """Cache a url-encoded body before CSRFProtect parses it.
+
+    Form parsing consumes the stream; the entry forms re-read the raw bytes to refuse
+    %XX escapes that are not UTF-8 (Werkzeug would keep them as literal "%E9" text).
+    Bounded by MAX_CONTENT_LENGTH.
+    """
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        request.get_data(cache=True)
+
+
 def abort_with(code: int, message: str):
     """Abort with a French message shown on the error page (or in the JSON error)."""
     from werkzeug.exceptions import default_exceptions

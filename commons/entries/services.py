@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import gettext as _
 
 from commons.accounts.models import User
@@ -154,19 +155,23 @@ def tag_slug(name: str) -> str:
 # --- tags -------------------------------------------------------------------------------------
 
 def get_or_create_tags(names: list[str]) -> list[Tag]:
-    """Tags by normalised identity: "Parentalité numérique" and "parentalite  numerique" are one."""
+    """Tags by normalised identity: "Parentalité numérique" and "parentalite  numerique" are one.
+
+    Missing tags are inserted with ON CONFLICT DO NOTHING, so two people creating the same
+    new tag at the same moment both end up with the one row instead of a unique-key error.
+    """
     wanted = {tag_slug(n): n for n in names}
     if not wanted:
         return []
-    existing = {t.slug: t for t in db.session.scalars(sa.select(Tag).where(Tag.slug.in_(wanted)))}
-    tags = []
-    for slug, name in wanted.items():
-        tag = existing.get(slug)
-        if tag is None:
-            tag = Tag(slug=slug, name=name)
-            db.session.add(tag)
-        tags.append(tag)
-    return sorted(tags, key=lambda t: t.slug)
+    select = sa.select(Tag).where(Tag.slug.in_(wanted))
+    existing = {t.slug: t for t in db.session.scalars(select)}
+    missing = [{"slug": slug, "name": name} for slug, name in wanted.items() if slug not in existing]
+    if missing:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        db.session.execute(insert(Tag).values(missing).on_conflict_do_nothing(index_elements=[Tag.slug]))
+        existing = {t.slug: t for t in db.session.scalars(select)}
+    return sorted(existing.values(), key=lambda t: t.slug)
 
 
 # --- entries ----------------------------------------------------------------------------------
