@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -31,7 +32,7 @@ APPLY_BATCH = 2000
 RETIRE_SECONDS = 30
 GAPS_MAX = 10_000
 REBUILD_GAP_SCAN = 5000
-REBUILD_SEGMENT_DOCS = 25_000
+REBUILD_SEGMENT_DOCS = 15_000
 DEFAULTS = {
     # An outbox id missing below the watermark is looked for again this long: longer than
     # any transaction that writes to the outbox may stay open.
@@ -63,7 +64,8 @@ class SearchService:
         self._rebuilding: threading.Thread | None = None
         self._last_prune = 0.0
         self._last_touch = 0.0
-        self.facet_cache: dict = {}
+        self.facet_cache: dict = {}  # segment id → date column (segments never change)
+        self.postings_cache: OrderedDict = OrderedDict()  # (segment id, field, term) → ids, weights
 
     # --- folder -------------------------------------------------------------------------------
 
@@ -78,7 +80,9 @@ class SearchService:
             self.root.forget()
             return self._recover()
 
-    def _recover(self) -> Folder:
+    def _recover(self, stale: Folder | None = None) -> Folder:
+        """Rebuild a missing, broken or `stale` folder: inside this request when the database
+        is small, else in a background thread while searches answer "en reconstruction"."""
         if self._rebuilding is not None and self._rebuilding.is_alive():
             raise IndexUnavailable()
         with db.engine.connect() as conn:
@@ -89,24 +93,28 @@ class SearchService:
             def run():
                 with app.app_context():
                     try:
-                        self.rebuild(wait=600)
+                        self.rebuild(wait=600, replacing=stale)
                     except Exception:  # logged: the next search will try again
                         log.exception("reconstruction de l'index en arrière-plan échouée")
 
             self._rebuilding = threading.Thread(target=run, name="search-rebuild", daemon=True)
             self._rebuilding.start()
+            if stale is not None:
+                return stale  # still searchable meanwhile, only possibly incomplete
             raise IndexUnavailable()
-        return self.rebuild(wait=60, only_if_broken=True)
+        return self.rebuild(wait=60, replacing=stale, only_if_broken=stale is None)
 
     # --- rebuild ------------------------------------------------------------------------------
 
     def rebuild(self, progress: Callable[[int], None] | None = None, wait: float = 0.0,
-                only_if_broken: bool = False) -> Folder:
+                only_if_broken: bool = False, replacing: Folder | None = None) -> Folder:
         """Build a new folder from the database, catch it up, swap it in."""
         lock = self.root.rebuild_lock()
         if not lock.acquire(timeout=wait):
             raise IndexUnavailable()
         try:
+            if replacing is not None and self.root.current().name != replacing.name:
+                return self.root.current()  # another process already replaced it
             if only_if_broken:  # another process may have rebuilt while we waited for the lock
                 try:
                     folder = self.root.current()
@@ -132,6 +140,7 @@ class SearchService:
                 self._retire(self._searcher)
                 self._searcher = None
                 self.facet_cache.clear()
+                self.postings_cache.clear()
             return folder
         finally:
             lock.release()
@@ -155,8 +164,11 @@ class SearchService:
         for _ in range(rounds):
             state = folder.read_state()
             if self._is_stale(folder, state):
-                log.warning("index trop ancien (le journal a pu être purgé) : reconstruction")
-                folder = self.rebuild(wait=60)
+                log.warning("index trop ancien (le journal a été purgé depuis) : reconstruction")
+                rebuilt = self._recover(stale=folder)
+                if rebuilt is folder:
+                    return False
+                folder = rebuilt
                 continue
             with db.engine.connect() as conn:
                 if not pending_exists(conn, state):
@@ -204,9 +216,16 @@ class SearchService:
         return len(rows) == APPLY_BATCH
 
     def _is_stale(self, folder: Folder, state: OutboxState) -> bool:
+        """True when rows this folder never saw may have been pruned from the outbox."""
         retention = self.config["SEARCH_OUTBOX_RETENTION_DAYS"] * 86400
         # A margin of a tenth of the retention: clocks drift, and prune runs lazily.
-        return time.time() - folder.synced_at(state) > retention * 0.9
+        if time.time() - folder.synced_at(state) <= retention * 0.9:
+            return False
+        with db.engine.connect() as conn:
+            oldest = conn.execute(sa.select(sa.func.min(outbox.c.id))).scalar()
+        # Pruning deletes from the oldest id up: if the oldest row left is just above the
+        # watermark, nothing unseen was deleted (an idle week alone forces no rebuild).
+        return oldest is not None and (oldest > state.watermark + 1 or any(g < oldest for g in state.gaps))
 
     def _after_idle(self, folder: Folder, conn: sa.Connection) -> None:
         now = time.time()
@@ -255,6 +274,7 @@ class SearchService:
                 self._searcher.close()
             self._searcher = None
             self.facet_cache.clear()
+            self.postings_cache.clear()
 
     def prepare_search(self) -> None:
         """Before answering a search: catch up cheaply so users see their own writes."""
@@ -281,7 +301,7 @@ def _write_segment(folder: Folder, docs: list[dict], lexicon: Lexicon, progress)
     """One writer, one segment per chunk: the posting pool of a chunk sorts in memory, where
     one writer for 100,000 documents would spill sorted runs to disk and merge them (slower,
     and the pool alone would pass the memory budget)."""
-    writer = folder.ix.writer(limitmb=256)
+    writer = folder.ix.writer(limitmb=160)
     try:
         with recording(writer) as words:
             for n, doc in enumerate(docs, 1):
