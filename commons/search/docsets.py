@@ -14,8 +14,36 @@ from collections import OrderedDict
 
 from whoosh import query as wq
 
-SEGMENT_CACHE_MAX = 4000
-SET_CACHE_MAX = 512
+# Bounds in postings (document ids), not entries: one common word's set can hold most of
+# the index. ~12 bytes per cached posting array item, ~45 bytes per set member.
+POSTINGS_CACHE_MAX = 6_000_000
+SETS_CACHE_MAX = 2_000_000
+
+
+class PostingsCache:
+    """(segment id, field, term) → (ids, weights) arrays, least recently used evicted first."""
+
+    def __init__(self, limit: int = POSTINGS_CACHE_MAX):
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+        return hit
+
+    def put(self, key, value) -> None:
+        self._items[key] = value
+        self.size += len(value[0])
+        while self.size > self.limit and len(self._items) > 1:
+            _, (ids, _w) = self._items.popitem(last=False)
+            self.size -= len(ids)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.size = 0
 
 
 def _read_postings(reader, field: str, text: str) -> tuple[array, array]:
@@ -40,12 +68,13 @@ def _read_postings(reader, field: str, text: str) -> tuple[array, array]:
 class DocSets:
     """Document sets for one searcher (one index generation)."""
 
-    def __init__(self, searcher, segment_cache: OrderedDict):
+    def __init__(self, searcher, segment_cache: PostingsCache):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.leaves = [(r, off, _segment_key(r)) for r, off in self.reader.leaf_readers()]
         self._segment_cache = segment_cache
         self._sets: OrderedDict = OrderedDict()
+        self._sets_size = 0
         self.deleted = frozenset(off + d for r, off, _ in self.leaves if r.has_deletions() for d in r.deleted_docs_set)
         self._all = None
         self._values: dict[str, list[str]] = {}
@@ -55,11 +84,7 @@ class DocSets:
         hit = self._segment_cache.get(cache_key)
         if hit is None:
             hit = _read_postings(reader, field, text)
-            self._segment_cache[cache_key] = hit
-            if len(self._segment_cache) > SEGMENT_CACHE_MAX:
-                self._segment_cache.popitem(last=False)
-        else:
-            self._segment_cache.move_to_end(cache_key)
+            self._segment_cache.put(cache_key, hit)
         return hit
 
     def term(self, field: str, text: str) -> frozenset[int]:
@@ -74,8 +99,9 @@ class DocSets:
             out.update(ids if off == 0 else map(off.__add__, ids))
         found = frozenset(out - self.deleted if self.deleted else out)
         self._sets[key] = found
-        if len(self._sets) > SET_CACHE_MAX:
-            self._sets.popitem(last=False)
+        self._sets_size += len(found)
+        while self._sets_size > SETS_CACHE_MAX and len(self._sets) > 1:
+            self._sets_size -= len(self._sets.popitem(last=False)[1])
         return found
 
     def weight(self, docnum: int, field: str, text: str) -> float:
@@ -147,7 +173,7 @@ def _segment_key(reader):
     return segment.segment_id() if segment is not None else id(reader)
 
 
-def docsets(searcher, segment_cache: OrderedDict) -> DocSets:
+def docsets(searcher, segment_cache: PostingsCache) -> DocSets:
     """The DocSets of a searcher, made once and kept on it."""
     sets = getattr(searcher, "_commons_docsets", None)
     if sets is None:

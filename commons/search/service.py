@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from flask import Flask, current_app
 
 from commons.extensions import db
 from commons.models import utcnow
+from commons.search.docsets import PostingsCache
 from commons.search.documents import REGISTRY, count_all, doc_key, load_documents
 from commons.search.lexicon import Lexicon, recording
 from commons.search.lexicon import cached as cached_lexicon
@@ -65,7 +65,7 @@ class SearchService:
         self._last_prune = 0.0
         self._last_touch = 0.0
         self.facet_cache: dict = {}  # segment id → date column (segments never change)
-        self.postings_cache: OrderedDict = OrderedDict()  # (segment id, field, term) → ids, weights
+        self.postings_cache = PostingsCache()  # (segment id, field, term) → ids, weights
 
     # --- folder -------------------------------------------------------------------------------
 
