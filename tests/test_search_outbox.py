@@ -246,16 +246,36 @@ def test_prune_keeps_the_newest_row(app, edition, make_entry):
     assert db.session.scalar(sa.select(sa.func.max(SearchOutbox.id))) == top + 1
 
 
-def test_a_folder_older_than_the_retention_rebuilds(app, client, edition, make_entry):
-    make_entry(edition, "Fiche ancienne")
-    svc = service()
-    folder = svc.folder()
+def _age_folder(days: float):
+    folder = service().folder()
     state = folder.read_state()
-    state.synced_at = time.time() - 30 * 86400
+    state.synced_at = time.time() - days * 86400
     folder.write_state(state)
-    os.utime(folder.path / "synced", (state.synced_at, state.synced_at)) if (folder.path / "synced").exists() else None
-    assert titles(client, "ancienne") == ["Fiche ancienne"]
-    assert svc.folder().name != folder.name
+    (folder.path / "synced").unlink(missing_ok=True)
+    return folder
+
+
+def test_an_idle_folder_is_not_rebuilt(app, client, edition, make_entry):
+    make_entry(edition, "Fiche paisible")
+    folder = _age_folder(30)  # nobody wrote for a month, nothing was pruned that it missed
+    assert titles(client, "paisible") == ["Fiche paisible"]
+    assert service().folder().name == folder.name
+
+
+def test_a_folder_that_missed_pruned_rows_rebuilds(app, client, edition, make_entry):
+    entry = make_entry(edition, "Fiche ancienne")
+    folder = _age_folder(30)
+    # A change this host never applied (its outbox row is then pruned with the old ones).
+    table = SearchOutbox.__table__
+    db.session.execute(sa.update(Entry).where(Entry.id == entry.id).values(title="Fiche renommée"))
+    db.session.execute(sa.insert(table).values(doc_type="entry", doc_id=entry.id, created_at=utcnow()))
+    db.session.execute(sa.insert(table).values(doc_type="edition", doc_id=edition.id, created_at=utcnow()))
+    db.session.execute(sa.update(SearchOutbox).values(created_at=utcnow() - timedelta(days=30)))
+    db.session.commit()
+    with db.engine.connect() as conn:
+        prune(conn, retention_days=7)
+    assert titles(client, "renommee") == ["Fiche renommée"]
+    assert service().folder().name != folder.name
 
 
 def test_workshop_reassignment_and_bulk_updates_can_be_enqueued(app, client, edition, make_workshop, make_entry):
