@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import g
 import pytest
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop
@@ -11,13 +10,6 @@ from commons.entries.models import Entry
 from commons.extensions import db
 from commons.lineage.models import LineageLink
 from commons.lineage.services import carry_entries
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    @app.before_request
-    def forget_cached_user():  # see tests/test_lineage_routes.py
-        g.pop("_login_user", None)
 
 
 @pytest.fixture

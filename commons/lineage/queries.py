@@ -14,7 +14,7 @@ from commons.editions.models import Edition
 from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
-from commons.lineage.diff import word_diff
+from commons.entries.diff import condense, diff_text
 from commons.lineage.models import ActionFollowUp, ActionStatus, Decision, DecisionLog, LineageLink
 from commons.lineage.services import edition_date, walk
 
@@ -100,8 +100,9 @@ class KindComparison:
 
     @property
     def reworded(self) -> list[dict]:
-        return [{"link": link, "title_diff": word_diff(link.source.title, link.target.title),
-                 "body_diff": word_diff(link.source.body, link.target.body)} for link in self.links[Decision.REWORDED]]
+        return [{"link": link, "title_diff": diff_text(link.source.title, link.target.title),
+                 "body_diff": condense(diff_text(link.source.body, link.target.body))}
+                for link in self.links[Decision.REWORDED]]
 
     @property
     def merged(self) -> list[dict]:
