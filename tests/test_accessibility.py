@@ -1,0 +1,71 @@
+"""WCAG 2.1 AA checks with axe-core (vendored in the axe-playwright-python wheel) on the main pages.
+
+Automated checks catch perhaps a third of RGAA criteria (contrast, names, labels, landmarks,
+language, ARIA misuse); they are the floor, not a certificate.
+"""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from commons.accounts.models import Role
+
+pytestmark = pytest.mark.browser
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+               "resultTypes": ["violations"]}
+
+PUBLIC_PAGES = [
+    "/",
+    "/editions",
+    "/editions/nec-sud-ouest-2023",
+    "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique",
+    "/natures",
+    "/natures/valeur",
+    "/etiquettes",
+    "/recherche?q=mediation",
+    "/recherche?q=mediaton",
+    "/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024",
+    "/actions/suivi",
+    "/connexion",
+    "/nulle-part",
+]
+
+
+def violations(page) -> list[str]:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_public_pages_have_no_axe_violations(page, live_server, demo, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    found = {}
+    for path in PUBLIC_PAGES:
+        page.goto(live_server + path)
+        if problems := violations(page):
+            found[path] = problems
+    assert found == {}
+
+
+def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, browser_login):
+    browser_login(page, Role.ADMIN)
+    page.goto(live_server + "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique")
+    page.get_by_role("link", name="Accueil inconditionnel").click()
+    entry_url = page.url
+    found = {}
+    for path in ["", "/modifier", "/historique", "/filiation"]:
+        page.goto(entry_url + path)
+        if problems := violations(page):
+            found[path or "fiche"] = problems
+    for path in ["/fiches/nouvelle", "/editions/nouvelle", "/editions/nec-sud-ouest-2024/programme",
+                 "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise",
+                 "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions"]:
+        page.goto(live_server + path)
+        if problems := violations(page):
+            found[path] = problems
+    # A form shown again with errors: the error summary and field messages must be accessible too.
+    page.goto(live_server + "/fiches/nouvelle")
+    page.get_by_role("button", name="Créer la fiche").click()
+    if problems := violations(page):
+        found["form with errors"] = problems
+    assert found == {}
