@@ -59,3 +59,12 @@ def test_demo_2024_is_idempotent(demo):
 def test_demo_2024_waits_for_2023(app):
     assert load_2024() is False
     assert edition(SLUG_2024) is None
+
+
+def test_demo_history_is_dated_by_its_editions(demo):
+    """Replayed decisions carry the demo's own dates, not the day the demo was loaded."""
+    years = {rev.created_at.year for rev in db.session.scalars(sa.select(Revision))}
+    assert years <= {2023, 2024}
+    edition_2024 = edition(SLUG_2024)
+    updated = {e.updated_at.year for e in db.session.scalars(sa.select(Entry).where(Entry.edition_id == edition_2024.id))}
+    assert updated == {2024}

@@ -6,9 +6,11 @@ Every save appends a `Revision`; a save whose base revision is not the current o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import flag_modified
 from flask_babel import gettext as _
 
 from commons.accounts.models import User
@@ -232,12 +234,13 @@ def _next_position(parent: Entry | None) -> int:
 
 def revise_entry(
     entry: Entry, *, base_revision: int, author: User | None, kind: EntryKind, title: str, body: str,
-    tags: list[str] | str, workshop: Workshop | None, summary: str = "",
+    tags: list[str] | str, workshop: Workshop | None, summary: str = "", at: datetime | None = None,
 ) -> Revision | None:
     """Save new content on top of `base_revision`.
 
     Returns the new revision, or None when nothing changed. Raises `EditConflict` when the
-    entry moved on since `base_revision`, before touching anything.
+    entry moved on since `base_revision`, before touching anything. `at` dates the revision
+    (imports replaying past events); by default, now.
     """
     if base_revision != entry.revision_number:
         raise EditConflict(entry, base_revision)
@@ -249,23 +252,33 @@ def revise_entry(
     summary = validate_summary(summary)
     if new == EntryContent.of_entry(entry):
         return None
-    return _apply(entry, new, author, summary)
+    return _apply(entry, new, author, summary, at)
 
 
-def _apply(entry: Entry, content: EntryContent, author: User | None, summary: str) -> Revision:
+def _apply(entry: Entry, content: EntryContent, author: User | None, summary: str,
+           at: datetime | None = None) -> Revision:
     entry.kind = content.kind
     entry.title = content.title
     entry.body = content.body
     entry.tags = get_or_create_tags(list(content.tags))
     entry.workshop = db.session.get(Workshop, content.workshop_id) if content.workshop_id else None
-    entry.updated_by = author
-    entry.updated_at = utcnow()
+    touch(entry, author, at)
     # The UPDATE carries "WHERE revision_number = <old>": a concurrent save from the same
     # base makes this one fail with StaleDataError instead of overwriting it.
     entry.revision_number = entry.revision_number + 1
     revision = _snapshot(entry, author, summary, content.workshop_id)
+    revision.created_at = entry.updated_at
     db.session.flush()
     return revision
+
+
+def touch(entry: Entry, author: User | None, at: datetime | None = None) -> None:
+    """Record who changed the entry and when (by default now)."""
+    entry.updated_by = author
+    entry.updated_at = at or utcnow()
+    # Setting the value it already had (two events replayed at one instant) is no change to
+    # SQLAlchemy, which would then let the column's onupdate stamp the wall-clock time.
+    flag_modified(entry, "updated_at")
 
 
 def get_revision(entry: Entry, number: int) -> Revision | None:

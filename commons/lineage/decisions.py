@@ -78,13 +78,12 @@ def reword(link: LineageLink, *, actor: User | None, title: str, body: str, base
     try:
         revision = revise_entry(target, base_revision=base_revision, author=actor, kind=target.kind, title=title,
                                 body=body, tags=target.tag_names, workshop=target.workshop,
-                                summary=_("Reformulation (décision : reformulé)"))
+                                summary=_("Reformulation (décision : reformulé)"), at=when)
     except EntryError as exc:
         raise LineageError(str(exc), exc.field) from exc
     if revision is None:
         raise LineageError(_("La nouvelle formulation est identique à l'ancienne : choisissez plutôt « reconduit »."),
                            "title")
-    revision.created_at = when
     _decide(link, Decision.REWORDED, actor, when)
     log_decision(Decision.REWORDED, entry=target, source=link.source, actor=actor, at=when,
                  summary=_("« %(old)s » reformulé en « %(new)s »", old=old_title, new=target.title))
@@ -115,7 +114,7 @@ def merge(links: list[LineageLink], *, actor: User | None, keeper: Entry | None 
     if new_title != keeper.title or (body is not None and body != keeper.body):
         revise_entry(keeper, base_revision=keeper.revision_number, author=actor, kind=keeper.kind, title=new_title,
                      body=keeper.body if body is None else body, tags=keeper.tag_names, workshop=keeper.workshop,
-                     summary=_("Nouvelle formulation après fusion"))
+                     summary=_("Nouvelle formulation après fusion"), at=when)
     names = ", ".join(f"« {link.source.title if link.source else link.target.title} »" for link in links)
     record_in_history(keeper, actor, _("Décision : fusionné — réunit %(titles)s", titles=names), when)
     for link in links:
@@ -155,7 +154,7 @@ def split(link: LineageLink, *, actor: User | None, titles: list[str], at: datet
     if clean[0] != target.title:
         revise_entry(target, base_revision=target.revision_number, author=actor, kind=target.kind, title=clean[0],
                      body=target.body, tags=target.tag_names, workshop=target.workshop,
-                     summary=_("Première partie du scindement"))
+                     summary=_("Première partie du scindement"), at=when)
     parts = [target]
     for position, part_title in enumerate(clean[1:], start=1):
         part = create_entry(edition=target.edition, kind=target.kind, title=part_title, body="",

@@ -19,7 +19,7 @@ from commons.accounts.models import User
 from commons.editions.models import Edition, Workshop
 from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus, Revision
-from commons.entries.services import create_entry
+from commons.entries.services import create_entry, touch
 from commons.extensions import db
 from commons.lineage.models import (
     ActionFollowUp, ActionStatus, Carry, CarryProposal, Decision, DecisionLog, LineageLink, ProposalStatus,
@@ -108,8 +108,7 @@ def record_in_history(entry: Entry, author: User | None, summary: str, at: datet
     """
     when = at or utcnow()
     entry.revision_number = entry.revision_number + 1
-    entry.updated_by = author
-    entry.updated_at = when
+    touch(entry, author, when)
     revision = Revision(
         entry=entry, number=entry.revision_number, author=author, summary=summary[:300], created_at=when,
         kind=entry.kind, title=entry.title, body=entry.body, tags_text="\n".join(entry.tag_names),
