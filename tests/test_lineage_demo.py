@@ -68,3 +68,11 @@ def test_demo_history_is_dated_by_its_editions(demo):
     edition_2024 = edition(SLUG_2024)
     updated = {e.updated_at.year for e in db.session.scalars(sa.select(Entry).where(Entry.edition_id == edition_2024.id))}
     assert updated == {2024}
+
+
+def test_entries_absorbed_by_a_merge_are_not_offered_as_new(client, demo):
+    page = client.get("/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # "Posture de neutralité" was merged into "Écoute bienveillante et posture de neutralité" in 2024.
+    assert "Fiches de l'atelier sans origine" not in html.replace("&#39;", "'")

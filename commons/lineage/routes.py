@@ -12,7 +12,7 @@ from commons.accounts.models import Role
 from commons.accounts.permissions import current_role_at_least, role_required
 from commons.editions.models import Edition, Structure, Workshop
 from commons.entries.kinds import EntryKind
-from commons.entries.models import Entry
+from commons.entries.models import Entry, EntryStatus
 from commons.entries.services import EditConflict
 from commons.extensions import db
 from commons.lineage import bp, decisions
@@ -139,7 +139,9 @@ def _decisions_page(workshop: Workshop, *, error: str | None = None, failed: tup
     merge_form.links.choices = opts([(link.id, f"{link.target.title} ({link.target.kind.label})")
                                      for link in pending])
     linked = {l.target_entry_id for l in links}
-    unlinked = db.session.scalars(sa.select(Entry).where(Entry.workshop_id == workshop.id, Entry.id.not_in(linked))
+    # Archived entries (absorbed by a merge, whose link moved to the keeper) are not "new".
+    unlinked = db.session.scalars(sa.select(Entry).where(Entry.workshop_id == workshop.id, Entry.id.not_in(linked),
+                                                         Entry.status == EntryStatus.PUBLISHED)
                                   .order_by(Entry.kind, Entry.position, Entry.id)).all()
     proposals = db.session.scalars(sa.select(CarryProposal).where(CarryProposal.target_workshop_id == workshop.id)
                                    .order_by(CarryProposal.status, CarryProposal.created_at)).all()
