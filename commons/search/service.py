@@ -23,7 +23,7 @@ from commons.search.documents import REGISTRY, count_all, doc_key, load_document
 from commons.search.lexicon import Lexicon, recording
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.models import SearchOutbox
-from commons.search.store import STATE, Folder, IndexBroken, OutboxState, Root
+from commons.search.store import STATE, Folder, IndexBroken, IndexMissing, OutboxState, Root
 
 log = logging.getLogger(__name__)
 outbox = SearchOutbox.__table__
@@ -75,6 +75,10 @@ class SearchService:
             folder = self.root.current()
             folder.ix  # noqa: B018 (opening checks it)
             return folder
+        except IndexMissing:
+            log.info("pas encore d'index de recherche ici : construction depuis la base")
+            self.root.forget()
+            return self._recover()
         except IndexBroken as exc:
             log.warning("index de recherche inutilisable (%s) : reconstruction", exc)
             self.root.forget()

@@ -43,6 +43,10 @@ class IndexBroken(Exception):
     """The current folder is missing, unreadable or of another schema version."""
 
 
+class IndexMissing(IndexBroken):
+    """No index was ever built here (first start, new host): not a fault."""
+
+
 @dataclass
 class OutboxState:
     """What one folder has applied: every outbox id <= watermark except the open gaps.
@@ -204,7 +208,7 @@ class Root:
         """The live folder (opened lazily), re-read whenever CURRENT changes."""
         sig = self.pointer_signature()
         if sig is None:
-            raise IndexBroken("aucun index (fichier CURRENT absent)")
+            raise IndexMissing("aucun index (fichier CURRENT absent)")
         if sig != self._pointer_sig or self._folder is None:
             name = (self.path / POINTER).read_text().strip()
             if not name or "/" in name or name.startswith("."):
