@@ -1,10 +1,33 @@
-"""Engine tuning per backend."""
+"""Engine tuning per backend, and the limits a backend puts on what a URL or a form may ask for."""
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import event
 
 from commons.extensions import db
+
+# PostgreSQL integer columns stop here: a larger id, from a URL or a form, names nothing
+# (asking the database would raise an overflow, on SQLite too).
+ID_MAX = 2**31 - 1
+
+T = TypeVar("T")
+
+
+def is_storable_id(value: int) -> bool:
+    return 0 < value <= ID_MAX
+
+
+def get_by_id(model: type[T], ident: int) -> T | None:
+    """`db.session.get`, but an id no column can hold is simply unknown."""
+    return db.session.get(model, ident) if is_storable_id(ident) else None
+
+
+def storable_ids(ids: Iterable[int]) -> list[int]:
+    """The ids worth an IN (...) query; the others cannot match a row."""
+    return [i for i in ids if is_storable_id(i)]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

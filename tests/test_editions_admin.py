@@ -121,3 +121,10 @@ def test_new_workshop_form(admin_client, e23):
         "title": "Atelier parentalité", "format": "atelier", "day": "2023-06-06", "starts": "15:45", "ends": "17:15"})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Workshop).where(Workshop.slug == "atelier-parentalite")).room == ""
+
+
+def test_a_structure_id_past_the_integer_range_is_refused(admin_client, e23):
+    response = admin_client.post("/editions/nec-sud-ouest-2023/programme/nouvelle-seance", data={
+        "title": "Atelier parentalité", "format": "atelier", "structures": ["9" * 25]})
+    assert response.status_code == 422 and "Une des structures choisies n'existe plus." in page(response)
+    assert db.session.scalar(sa.select(Workshop).where(Workshop.slug == "atelier-parentalite")) is None

@@ -55,5 +55,6 @@ def test_json_errors(client, make_edition):
     response = client.get("/api/v1/entries/424242/lineage")
     assert response.status_code == 404
     assert response.get_json() == {"error": {"code": 404, "message": "Fiche inconnue : n° 424242."}}
+    assert client.get(f"/api/v1/entries/{'9' * 25}/lineage").status_code == 404
     response = client.get("/api/v1/editions/nec-sud-ouest-2023/compare/nulle-part")
     assert response.status_code == 404 and "nulle-part" in response.get_json()["error"]["message"]

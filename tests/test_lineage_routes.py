@@ -195,3 +195,30 @@ def test_compare_page_counts(client, setup, facilitator):
     assert re.search(r"<ins>(?:(?!</ins>).)*active(?:(?!</ins>).)*</ins>", html, re.S)
     assert "Reconduits (1)" in html and "Reformulés (1)" in html
     assert client.get("/editions/nec-sud-ouest-2023/comparer/inconnue").status_code == 404
+
+
+HUGE = "9" * 25  # no integer column holds it: asking the database would overflow
+
+
+@pytest.mark.parametrize("url, message", [
+    (f"/fiches/{HUGE}/filiation", "Cette fiche n'existe pas"),
+    (f"{DECISIONS}/{HUGE}/reconduire", "Cette décision n'est pas proposée"),
+    (f"{DECISIONS}/nouvelle/{HUGE}", "Cette fiche n'est pas dans cet atelier"),
+    (f"{DECISIONS.rsplit('/', 1)[0]}/propositions/{HUGE}/accepter", "Cette proposition de reprise n'existe pas"),
+    (f"/actions/suivi/{HUGE}", "Cette fiche n'existe pas"),
+])
+def test_ids_past_the_integer_range_are_unknown(facilitator_client, setup, url, message):
+    response = facilitator_client.post(url, data={})
+    assert response.status_code == 404
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_huge_ids_in_forms_are_refused_in_french(facilitator_client, setup):
+    response = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected", "entries": [HUGE]})
+    assert response.status_code == 422 and "Cette fiche n&#39;existe plus" in response.get_data(as_text=True)
+    response = facilitator_client.post(f"{DECISIONS}/fusion", data={"links": [HUGE, "1"]})
+    assert response.status_code == 422 and "plus dans cet atelier" in response.get_data(as_text=True)
+    entry = setup["entries"]["Pédagogie"]
+    response = facilitator_client.post(f"/fiches/{entry.id}/filiation", data={"source_id": HUGE})
+    assert response.status_code == 422 and "Cette fiche n&#39;existe plus" in response.get_data(as_text=True)
+    assert count(LineageLink) == 0

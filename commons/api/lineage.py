@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 
 from commons.api import bp
 from commons.entries.models import Entry
-from commons.extensions import db
+from commons.database import get_by_id
 from commons.lineage.queries import entry_json, entry_lineage, link_json
 from commons.web import abort_with
 
 
 @bp.get("/entries/<int:entry_id>/lineage")
 def entry_lineage_json(entry_id: int):
-    entry = db.session.get(Entry, entry_id)
+    entry = get_by_id(Entry, entry_id)
     if entry is None:
         abort_with(404, _("Fiche inconnue : n° %(id)d.", id=entry_id))
     lineage = entry_lineage(entry)

@@ -21,17 +21,15 @@ from commons.entries.models import Entry, Revision
 from commons.entries.services import (
     EditConflict, EntryError, create_entry, get_revision, parse_tags, revert_entry, revise_entry,
 )
+from commons.database import ID_MAX, get_by_id
 from commons.extensions import db
 from commons.web import abort_with
-
-# PostgreSQL integers stop here; a larger id in a URL is simply unknown.
-ID_MAX = 2**31 - 1
 
 
 # --- lookups ----------------------------------------------------------------------------------
 
-def _entry_or_404(entry_id: int) -> Entry:
-    entry = db.session.get(Entry, entry_id) if entry_id <= ID_MAX else None
+def entry_or_404(entry_id: int) -> Entry:
+    entry = get_by_id(Entry, entry_id)
     if entry is None:
         abort_with(404, _("Cette fiche n'existe pas ou a été supprimée."))
     return entry
@@ -79,13 +77,13 @@ def _attach(form: EntryForm, exc: EntryError) -> None:
 
 @bp.route("/fiches/<int:entry_id>")
 def show(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     return render_template("entries/show.html", entry=entry, last=get_revision(entry, entry.revision_number))
 
 
 @bp.route("/fiches/<int:entry_id>/historique")
 def history(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     revisions = db.session.scalars(
         sa.select(Revision).where(Revision.entry_id == entry.id).order_by(Revision.number.desc())
         .options(defer(Revision.body), selectinload(Revision.author))
@@ -96,7 +94,7 @@ def history(entry_id: int):
 
 @bp.route("/fiches/<int:entry_id>/versions/<int:number>")
 def revision(entry_id: int, number: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     rev = _revision_or_404(entry, number)
     workshop = db.session.get(Workshop, rev.workshop_id) if rev.workshop_id else None
     return render_template("entries/revision.html", entry=entry, revision=rev, workshop=workshop,
@@ -105,7 +103,7 @@ def revision(entry_id: int, number: int):
 
 @bp.route("/fiches/<int:entry_id>/diff")
 def diff(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     numbers = []
     for name, default in (("de", max(entry.revision_number - 1, 1)), ("a", entry.revision_number)):
         raw = request.args.get(name, "").strip()
@@ -182,7 +180,7 @@ def _preselect(form: CreateEntryForm, parent: Entry | None) -> None:
 @bp.route("/fiches/<int:entry_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit(entry_id: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     form = EditEntryForm(editions=[entry.edition], malformed=_malformed_fields())
     if not form.is_submitted():
         form.kind.data = entry.kind.value
@@ -262,7 +260,7 @@ def _conflict(entry: Entry, form: EditEntryForm, base: int):
 @bp.route("/fiches/<int:entry_id>/retablir/<int:number>", methods=["POST"])
 @login_required
 def revert(entry_id: int, number: int):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     _revision_or_404(entry, number)
     form = RevertForm()
     base = _optional_id(form.base_revision.data)

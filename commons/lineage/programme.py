@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from commons.database import storable_ids
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, WorkshopFormat
 from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry
@@ -150,7 +151,8 @@ def save_workshop(edition: Edition, data: WorkshopData, workshop: Workshop | Non
         raise LineageError(_("L'heure de fin précède l'heure de début."), "ends_at")
     structures = []
     if data.structure_ids:
-        structures = db.session.scalars(sa.select(Structure).where(Structure.id.in_(data.structure_ids))).all()
+        structures = db.session.scalars(sa.select(Structure).where(
+            Structure.id.in_(storable_ids(data.structure_ids)))).all()
         if len(structures) != len(set(data.structure_ids)):
             raise LineageError(_("Une des structures choisies n'existe plus."), "structures")
     if workshop is None:

@@ -10,9 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from commons.accounts.models import Role
 from commons.accounts.permissions import current_role_at_least, role_required
+from commons.database import get_by_id
 from commons.editions.models import Edition, Structure, Workshop
+from commons.editions.services import get_edition, get_workshop
 from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus
+from commons.entries.routes import entry_or_404
 from commons.entries.services import EditConflict
 from commons.extensions import db
 from commons.lineage import bp, decisions
@@ -26,20 +29,20 @@ from commons.lineage.services import (
     LineageError, accept_proposal, carried_into, carry_entries, edition_date, editions_in_order, followup_of,
     load_entries, propose_carry, refuse_proposal, select_sources,
 )
+from commons.web import abort_with
 
 
 def edition_or_404(slug: str) -> Edition:
-    edition = db.session.scalar(sa.select(Edition).where(Edition.slug == slug))
+    edition = get_edition(slug)
     if edition is None:
-        abort(404)
+        abort_with(404, _("Aucune édition ne porte l'identifiant « %(slug)s ».", slug=slug))
     return edition
 
 
 def workshop_or_404(edition_slug: str, workshop_slug: str) -> Workshop:
-    workshop = db.session.scalar(sa.select(Workshop).join(Edition).where(
-        Edition.slug == edition_slug, Workshop.slug == workshop_slug))
+    workshop = get_workshop(edition_slug, workshop_slug)
     if workshop is None:
-        abort(404)
+        abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
     return workshop
 
 
@@ -176,9 +179,9 @@ _DECIDE = {
 @role_required(Role.FACILITATOR)
 def decide(edition_slug, workshop_slug, link_id, action):
     workshop = workshop_or_404(edition_slug, workshop_slug)
-    link = db.session.get(LineageLink, link_id)
+    link = get_by_id(LineageLink, link_id)
     if action not in _DECIDE or link is None or link.target.workshop_id != workshop.id:
-        abort(404)
+        abort_with(404, _("Cette décision n'est pas proposée pour cet atelier."))
     name, form_class, apply = _DECIDE[action]
     form = form_class(prefix=f"{name}-{link.id}")
     if not form.validate_on_submit():
@@ -207,7 +210,7 @@ def merge(edition_slug, workshop_slug):
     if not form.validate_on_submit():
         return _decisions_page(workshop, error=_("Formulaire invalide."), merge_form=form, status=422)
     try:
-        links = [db.session.get(LineageLink, i) for i in form.links.data or []]
+        links = [get_by_id(LineageLink, i) for i in form.links.data or []]
         if any(l is None or l.target.workshop_id != workshop.id for l in links):
             raise LineageError(_("Une des fiches cochées n'est plus dans cet atelier. Rechargez la page."))
         keeper = decisions.merge(links, actor=current_user, title=form.title.data or "")
@@ -223,9 +226,11 @@ def merge(edition_slug, workshop_slug):
 @role_required(Role.FACILITATOR)
 def declare_new(edition_slug, workshop_slug, entry_id):
     workshop = workshop_or_404(edition_slug, workshop_slug)
-    entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.workshop_id != workshop.id or not EmptyForm().validate_on_submit():
-        abort(404 if entry is None or entry.workshop_id != workshop.id else 400)
+    entry = get_by_id(Entry, entry_id)
+    if entry is None or entry.workshop_id != workshop.id:
+        abort_with(404, _("Cette fiche n'est pas dans cet atelier."))
+    if not EmptyForm().validate_on_submit():
+        abort_with(400, _("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."))
     try:
         decisions.declare_new(entry, actor=current_user)
         db.session.commit()
@@ -241,9 +246,9 @@ def declare_new(edition_slug, workshop_slug, entry_id):
 @role_required(Role.FACILITATOR)
 def answer_proposal(edition_slug, workshop_slug, proposal_id, answer):
     workshop = workshop_or_404(edition_slug, workshop_slug)
-    proposal = db.session.get(CarryProposal, proposal_id)
+    proposal = get_by_id(CarryProposal, proposal_id)
     if answer not in ("accepter", "refuser") or proposal is None or proposal.target_workshop_id != workshop.id:
-        abort(404)
+        abort_with(404, _("Cette proposition de reprise n'existe pas pour cet atelier."))
     form = RefuseForm()
     if not form.validate_on_submit():
         return _decisions_page(workshop, error=_("Formulaire invalide."), status=422)
@@ -267,9 +272,7 @@ def answer_proposal(edition_slug, workshop_slug, proposal_id, answer):
 
 @bp.route("/fiches/<int:entry_id>/filiation", methods=["GET", "POST"])
 def entry_page(entry_id):
-    entry = db.session.get(Entry, entry_id)
-    if entry is None:
-        abort(404)
+    entry = entry_or_404(entry_id)
     form = OriginForm()
     status = 200
     error = None
@@ -336,9 +339,9 @@ def _followup_page(status, failed: tuple | None = None, code: int = 200):
 @bp.route("/actions/suivi/<int:entry_id>", methods=["POST"])
 @role_required(Role.FACILITATOR)
 def update_followup(entry_id):
-    entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.kind is not EntryKind.ACTION:
-        abort(404)
+    entry = entry_or_404(entry_id)
+    if entry.kind is not EntryKind.ACTION:
+        abort_with(404, _("Seules les actions ont un suivi."))
     form = FollowUpForm(prefix=f"suivi-{entry_id}")
     form.owner.choices = opts([(0, "")] + [(s.id, s.name) for s in db.session.scalars(sa.select(Structure))])
     if not form.validate_on_submit():

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from commons.accounts.models import User
+from commons.database import storable_ids
 from commons.editions.models import Edition, Workshop
 from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus, Revision
@@ -143,7 +144,8 @@ def load_entries(ids: Iterable[int | str]) -> list[Entry]:
             raise LineageError(_("Identifiant de fiche invalide : « %(value)s ».", value=raw)) from None
         if value not in wanted:
             wanted.append(value)
-    found = {e.id: e for e in db.session.scalars(sa.select(Entry).where(Entry.id.in_(wanted)))} if wanted else {}
+    known = storable_ids(wanted)
+    found = {e.id: e for e in db.session.scalars(sa.select(Entry).where(Entry.id.in_(known)))} if known else {}
     missing = [i for i in wanted if i not in found]
     if missing:
         raise LineageError(_("Cette fiche n'existe plus : n° %(ids)s. Rechargez la page et refaites votre "
