@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from commons.editions.models import WorkshopFormat
 from commons.entries.kinds import EntryKind
 from commons.lineage.models import REASON_MAX, ActionStatus
+from commons.lineage.services import CarryMode
 
 
 INVALID_CHOICE = _l("Ce choix n'est pas proposé.")
@@ -36,9 +37,9 @@ class CarryForm(FlaskForm):
     source = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Atelier d'origine"), coerce=int,
                          validators=[InputRequired(_l("Choisissez l'atelier d'origine."))])
     mode = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Que reprendre ?"), choices=opts([
-        ("all", _l("Toutes les fiches de l'atelier")), ("kind", _l("Une seule nature")),
-        ("selected", _l("Les fiches cochées ci-dessous")),
-    ]), default="selected")
+        (CarryMode.ALL.value, _l("Toutes les fiches de l'atelier")), (CarryMode.KIND.value, _l("Une seule nature")),
+        (CarryMode.SELECTED.value, _l("Les fiches cochées ci-dessous")),
+    ]), default=CarryMode.SELECTED.value)
     kind = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Nature"), default="",
                        choices=opts([("", "—")] + [(k.value, k.plural) for k in EntryKind]))
     entries = MultiCheckboxField(_l("Fiches"), coerce=int, choices=[])

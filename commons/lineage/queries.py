@@ -10,17 +10,52 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from commons.editions.models import Edition
+from commons.editions.models import Edition, Structure, Workshop
+from commons.entries.diff import condense, diff_text
 from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
-from commons.entries.diff import condense, diff_text
-from commons.lineage.models import ActionFollowUp, ActionStatus, Decision, DecisionLog, LineageLink
-from commons.lineage.services import edition_date, walk
+from commons.lineage.models import (
+    ActionFollowUp, ActionStatus, CarryProposal, Decision, DecisionLog, LineageLink,
+)
+from commons.lineage.services import edition_date, editions_in_order, walk
 
 # The order in which a comparison lists what happened to the outcomes of edition A.
 BUCKETS = (Decision.KEPT, Decision.REWORDED, Decision.MERGED, Decision.SPLIT, Decision.DROPPED,
            Decision.REALISED, Decision.PENDING, Decision.NEW)
+
+
+# --- a workshop's decisions -------------------------------------------------------------------
+
+def source_workshops(target: Workshop) -> list[Workshop]:
+    """Workshops of earlier editions, latest edition first: where outcomes can be carried from."""
+    earlier = [e for e in editions_in_order() if edition_date(e) < edition_date(target.edition)]
+    return [w for e in reversed(earlier) for w in e.workshops]
+
+
+def workshop_links(workshop: Workshop) -> list[LineageLink]:
+    return db.session.scalars(sa.select(LineageLink).join(Entry, LineageLink.target_entry_id == Entry.id)
+                              .where(Entry.workshop_id == workshop.id)
+                              .order_by(Entry.kind, Entry.position, LineageLink.id)).all()
+
+
+def unlinked_entries(workshop: Workshop, linked_ids: set[int]) -> list[Entry]:
+    """The workshop's published entries with no link yet: candidates to declare new.
+
+    Archived entries (absorbed by a merge, whose link moved to the keeper) are not "new".
+    """
+    return db.session.scalars(sa.select(Entry).where(
+        Entry.workshop_id == workshop.id, Entry.id.not_in(linked_ids), Entry.status == EntryStatus.PUBLISHED)
+        .order_by(Entry.kind, Entry.position, Entry.id)).all()
+
+
+def workshop_proposals(workshop: Workshop) -> list[CarryProposal]:
+    return db.session.scalars(sa.select(CarryProposal).where(CarryProposal.target_workshop_id == workshop.id)
+                              .order_by(CarryProposal.status, CarryProposal.created_at)).all()
+
+
+def structures_by_name() -> list[Structure]:
+    return db.session.scalars(sa.select(Structure).order_by(Structure.name)).all()
 
 
 # --- an entry's lineage -----------------------------------------------------------------------
@@ -225,8 +260,6 @@ def edition_counts() -> dict[int, dict]:
             sa.select(Entry.edition_id, Entry.kind, sa.func.count()).where(Entry.status == EntryStatus.PUBLISHED)
             .group_by(Entry.edition_id, Entry.kind)):
         counts[edition_id]["by_kind"][kind.value] = n
-    from commons.editions.models import Workshop
-
     for edition_id, n in db.session.execute(sa.select(Workshop.edition_id, sa.func.count()).group_by(Workshop.edition_id)):
         counts[edition_id]["workshops"] = n
     return counts
@@ -239,8 +272,9 @@ class ActionRow:
     entry: Entry
     decided_in: Edition
     status: ActionStatus
-    owner: object | None
+    owner: Structure | None
     last_link: LineageLink | None
+    note: str = ""
 
 
 def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
@@ -275,7 +309,7 @@ def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
         followup = followups.get(entry.id)
         last = max(incoming.get(entry.id, []), key=lambda l: l.decided_at or l.created_at, default=None)
         rows.append(ActionRow(entry, root.edition, followup.status if followup else ActionStatus.PROPOSED,
-                              followup.owner if followup else None, last))
+                              followup.owner if followup else None, last, followup.note if followup else ""))
     if status is not None:
         rows = [r for r in rows if r.status is status]
     order = list(ActionStatus)

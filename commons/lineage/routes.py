@@ -2,7 +2,6 @@
 edition comparison, the follow-up of actions."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from commons.accounts.models import Role
 from commons.accounts.permissions import current_role_at_least, role_required
 from commons.database import get_by_id
-from commons.editions.models import Edition, Structure, Workshop
+from commons.editions.models import Edition, Workshop
 from commons.editions.services import get_edition, get_workshop
 from commons.entries.kinds import EntryKind
-from commons.entries.models import Entry, EntryStatus
+from commons.entries.models import Entry
 from commons.entries.routes import entry_or_404
 from commons.entries.services import EditConflict
 from commons.extensions import db
@@ -24,9 +23,12 @@ from commons.lineage.forms import (
     SplitForm, opts,
 )
 from commons.lineage.models import ActionStatus, CarryProposal, Decision, LineageLink, ProposalStatus
-from commons.lineage.queries import action_rows, compare_editions, entry_lineage
+from commons.lineage.queries import (
+    action_rows, compare_editions, entry_lineage, source_workshops, structures_by_name, unlinked_entries,
+    workshop_links, workshop_proposals,
+)
 from commons.lineage.services import (
-    LineageError, accept_proposal, carried_into, carry_entries, edition_date, editions_in_order, followup_of,
+    CarryMode, LineageError, accept_proposal, carried_into, carry_entries, editions_in_order, entries_to_carry,
     load_entries, propose_carry, refuse_proposal, select_sources,
 )
 from commons.web import abort_with
@@ -48,13 +50,9 @@ def workshop_or_404(edition_slug: str, workshop_slug: str) -> Workshop:
 
 # --- carrying ---------------------------------------------------------------------------------
 
-def _source_workshops(target: Workshop) -> list[Workshop]:
-    earlier = [e for e in editions_in_order() if edition_date(e) < edition_date(target.edition)]
-    return [w for e in reversed(earlier) for w in e.workshops]
-
-
-def _carry_page(target: Workshop, form: CarryForm, error: str | None = None, status: int = 200):
-    sources = _source_workshops(target)
+def _carry_choices(target: Workshop, form: CarryForm) -> tuple[Workshop | None, list[Entry]]:
+    """Fill the form's choices; without a valid source, preselect the same workshop one edition back."""
+    sources = source_workshops(target)
     form.source.choices = opts([(w.id, f"{w.edition.name} — {w.title}") for w in sources])
     chosen = next((w for w in sources if w.id == form.source.data), None)
     if chosen is None and sources:
@@ -63,6 +61,11 @@ def _carry_page(target: Workshop, form: CarryForm, error: str | None = None, sta
         form.source.data = chosen.id
     entries = select_sources(chosen) if chosen else []
     form.entries.choices = opts([(e.id, e.title) for e in entries])
+    return chosen, entries
+
+
+def _carry_page(target: Workshop, form: CarryForm, error: str | None = None, status: int = 200):
+    chosen, entries = _carry_choices(target, form)
     already = carried_into([e.id for e in entries], target.edition)
     return render_template("lineage/carry.html", target=target, form=form, source=chosen, entries=entries,
                            already=already, error=error, can_carry=current_role_at_least(Role.FACILITATOR)), status
@@ -76,22 +79,12 @@ def carry(edition_slug, workshop_slug):
     if request.method == "GET":
         form.source.data = request.args.get("source", type=int)
         return _carry_page(target, form)
-    _carry_page(target, form)  # fills the choices the submitted values are checked against
+    _carry_choices(target, form)  # the submitted values are checked against them
     if not form.validate_on_submit() or "load" in request.form:
         return _carry_page(target, form, status=200 if "load" in request.form else 422)
-    source = db.session.get(Workshop, form.source.data)
     try:
-        if source is None:
-            raise LineageError(_("Cet atelier d'origine n'existe plus."), "source")
-        if form.mode.data == "all":
-            chosen = select_sources(source)
-        elif form.mode.data == "kind":
-            kind = EntryKind.from_value(form.kind.data)
-            if kind is None:
-                raise LineageError(_("Choisissez la nature à reprendre."), "kind")
-            chosen = select_sources(source, kind=kind)
-        else:
-            chosen = load_entries(form.entries.data or [])
+        chosen = entries_to_carry(get_by_id(Workshop, form.source.data), CarryMode(form.mode.data),
+                                  kind=EntryKind.from_value(form.kind.data), entry_ids=form.entries.data or [])
         if current_role_at_least(Role.FACILITATOR):
             done = carry_entries(chosen, target=target, author=current_user)
             message = _("%(n)d fiche(s) reprise(s) dans « %(title)s » : à vous de décider de leur suite.",
@@ -113,12 +106,6 @@ def carry(edition_slug, workshop_slug):
 
 # --- decisions --------------------------------------------------------------------------------
 
-def _workshop_links(workshop: Workshop) -> list[LineageLink]:
-    return db.session.scalars(sa.select(LineageLink).join(Entry, LineageLink.target_entry_id == Entry.id)
-                              .where(Entry.workshop_id == workshop.id)
-                              .order_by(Entry.kind, Entry.position, LineageLink.id)).all()
-
-
 def _decision_forms(link: LineageLink, failed: tuple | None) -> dict:
     target = link.target
     forms = {
@@ -136,21 +123,15 @@ def _decision_forms(link: LineageLink, failed: tuple | None) -> dict:
 
 def _decisions_page(workshop: Workshop, *, error: str | None = None, failed: tuple | None = None,
                     merge_form: MergeForm | None = None, status: int = 200):
-    links = _workshop_links(workshop)
+    links = workshop_links(workshop)
     pending = [l for l in links if l.decision is Decision.PENDING]
     merge_form = merge_form or MergeForm(formdata=None)
     merge_form.links.choices = opts([(link.id, f"{link.target.title} ({link.target.kind.label})")
                                      for link in pending])
-    linked = {l.target_entry_id for l in links}
-    # Archived entries (absorbed by a merge, whose link moved to the keeper) are not "new".
-    unlinked = db.session.scalars(sa.select(Entry).where(Entry.workshop_id == workshop.id, Entry.id.not_in(linked),
-                                                         Entry.status == EntryStatus.PUBLISHED)
-                                  .order_by(Entry.kind, Entry.position, Entry.id)).all()
-    proposals = db.session.scalars(sa.select(CarryProposal).where(CarryProposal.target_workshop_id == workshop.id)
-                                   .order_by(CarryProposal.status, CarryProposal.created_at)).all()
     return render_template(
-        "lineage/decisions.html", workshop=workshop, links=links, pending=pending, unlinked=unlinked,
-        proposals=proposals, forms={l.id: _decision_forms(l, failed) for l in links}, merge_form=merge_form,
+        "lineage/decisions.html", workshop=workshop, links=links, pending=pending,
+        unlinked=unlinked_entries(workshop, {l.target_entry_id for l in links}),
+        proposals=workshop_proposals(workshop), forms={l.id: _decision_forms(l, failed) for l in links}, merge_form=merge_form,
         empty_form=EmptyForm(formdata=None), refuse_form=RefuseForm(formdata=None), error=error,
         can_decide=current_role_at_least(Role.FACILITATOR), Decision=Decision, EntryKind=EntryKind,
         ProposalStatus=ProposalStatus,
@@ -317,18 +298,20 @@ def followup():
     return _followup_page(status)
 
 
-def _followup_page(status, failed: tuple | None = None, code: int = 200):
+def _owner_choices():
+    return opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()])
+
+
+def _followup_page(status: ActionStatus | None, failed: tuple | None = None, code: int = 200):
     rows = action_rows(status)
-    owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in db.session.scalars(
-        sa.select(Structure).order_by(Structure.name))])
+    owners = _owner_choices()
     forms = {}
     for row in rows:
         if failed and failed[0] == row.entry.id:
             form = failed[1]
         else:
             form = FollowUpForm(prefix=f"suivi-{row.entry.id}", formdata=None, data={
-                "status": row.status.value, "owner": row.owner.id if row.owner else 0,
-                "note": (followup_of(row.entry).note if followup_of(row.entry) else "")})
+                "status": row.status.value, "owner": row.owner.id if row.owner else 0, "note": row.note})
         form.owner.choices = owners
         forms[row.entry.id] = form
     return render_template("lineage/followup.html", rows=rows, status=status, statuses=list(ActionStatus),
@@ -343,7 +326,7 @@ def update_followup(entry_id):
     if entry.kind is not EntryKind.ACTION:
         abort_with(404, _("Seules les actions ont un suivi."))
     form = FollowUpForm(prefix=f"suivi-{entry_id}")
-    form.owner.choices = opts([(0, "")] + [(s.id, s.name) for s in db.session.scalars(sa.select(Structure))])
+    form.owner.choices = _owner_choices()
     if not form.validate_on_submit():
         return _followup_page(None, failed=(entry_id, form, _("Formulaire invalide.")), code=422)
     try:

@@ -9,6 +9,7 @@ never commit.
 """
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -160,6 +161,28 @@ def select_sources(workshop: Workshop, *, kind: EntryKind | None = None) -> list
         query = query.where(Entry.kind == kind)
     entries = db.session.scalars(query).all()
     return sorted(entries, key=lambda e: (e.kind.value, e.parent_id is not None, e.position, e.id))
+
+
+class CarryMode(enum.Enum):
+    """What a carry takes from the origin workshop."""
+
+    ALL = "all"
+    KIND = "kind"
+    SELECTED = "selected"
+
+
+def entries_to_carry(source: Workshop | None, mode: CarryMode, *, kind: EntryKind | None,
+                     entry_ids: Iterable[int]) -> list[Entry]:
+    """The entries a carry form names; refused in French when it names nothing that exists."""
+    if source is None:
+        raise LineageError(_("Cet atelier d'origine n'existe plus."), "source")
+    if mode is CarryMode.ALL:
+        return select_sources(source)
+    if mode is CarryMode.KIND:
+        if kind is None:
+            raise LineageError(_("Choisissez la nature à reprendre."), "kind")
+        return select_sources(source, kind=kind)
+    return load_entries(entry_ids)
 
 
 def carried_into(source_ids: Iterable[int], edition: Edition) -> set[int]:
