@@ -171,7 +171,8 @@ def test_cli_refuses_an_invalid_email_in_french(runner, email):
 
 
 def test_cli_refuses_an_unknown_role(runner):
-    result = runner.invoke(args=["users", "create", "r@example.org", "--role", "root"], input="un-mot-de-passe-solide\n")
+    result = runner.invoke(args=["users", "create", "r@example.org", "--role", "root"],
+                           input="un-mot-de-passe-solide\n")
     assert result.exit_code != 0
     assert user("r@example.org") is None
 

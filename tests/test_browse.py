@@ -106,7 +106,8 @@ def test_home_shows_editions_kinds_with_counts_and_latest_changes(client, report
     html = html_of(client, "/")
     assert 'href="/editions/nec-sud-ouest-2023"' in html and "6 et 7 juin 2023" in html
     for kind, count in [("valeur", 9), ("savoir", 6), ("pratique", 7), ("prerequis", 5), ("moyen", 4), ("action", 5)]:
-        assert re.search(rf'href="/natures/{kind}">[^<]+</a></h3>\s*<p class="meta">.*?{count} fiches', html, re.S), kind
+        card = rf'href="/natures/{kind}">[^<]+</a></h3>\s*<p class="meta">.*?{count} fiches'
+        assert re.search(card, html, re.S), kind
     changes = html.split("Dernières modifications", 1)[1]
     assert changes.count("<li>") == 10
     assert "Import" in changes and "Import du bilan NEC Sud-Ouest 2023" in changes and "30 juin 2023" in changes
@@ -204,7 +205,8 @@ def test_anonymous_visitors_are_invited_to_sign_in(client, report):
 
 
 def test_signed_in_users_get_links_to_add_an_entry_here(contributor_client, report):
-    workshop_id = db.session.scalar(sa.select(Workshop.id).where(Workshop.slug == "passerelles-mediation-numerique-ecole"))
+    workshop_id = db.session.scalar(
+        sa.select(Workshop.id).where(Workshop.slug == "passerelles-mediation-numerique-ecole"))
     html = html_of(contributor_client, SCHOOL)
     assert f'href="/fiches/nouvelle?workshop={workshop_id}"' in html
     assert f'href="/fiches/nouvelle?workshop={workshop_id}&amp;kind=moyen"' in html
@@ -274,7 +276,8 @@ def test_tag_page_lists_the_entries_with_that_tag(client, report):
         assert title in html
     assert "4 fiches" in html and "Vulgariser" not in html
     # Within a workshop, kinds come in their fixed order: valeur, savoir, pratique.
-    assert html.index("Travailler en réseaux") < html.index("Connaissance du territoire") < html.index("Échanger, faire")
+    assert (html.index("Travailler en réseaux") < html.index("Connaissance du territoire")
+            < html.index("Échanger, faire"))
     assert 'class="kind kind-action"' in html and 'class="kind kind-valeur"' in html
 
 

@@ -47,7 +47,8 @@ def test_carry_decide_compare_and_read_lineage(page, live_server, browser_login,
     page.get_by_label("Reprendre le programme de").select_option(label="NEC Sud-Ouest 2023")
     page.get_by_role("button", name="Créer l'édition").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Programme de NEC Sud-Ouest 2024")
-    expect(page.locator("main").get_by_role("link", name="Les communs de la médiation numérique", exact=True)).to_be_visible()
+    workshop_link = page.locator("main").get_by_role("link", name="Les communs de la médiation numérique", exact=True)
+    expect(workshop_link).to_be_visible()
 
     # 2. Carry the values of the 2023 "communs" workshop.
     page.goto(f"{live_server}{COMMONS_2024}/reprise")

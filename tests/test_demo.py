@@ -263,7 +263,8 @@ def test_cli_load_then_already_loaded(runner):
     assert result.exit_code == 0
     assert "déjà chargées" in result.output
     result = runner.invoke(args=["demo", "status"])
-    assert result.exit_code == 0 and "NEC Sud-Ouest 2023 (nec-sud-ouest-2023) : 12 sessions, 36 fiches." in result.output
+    assert result.exit_code == 0
+    assert "NEC Sud-Ouest 2023 (nec-sud-ouest-2023) : 12 sessions, 36 fiches." in result.output
 
 
 def test_cli_if_empty_leaves_a_used_database_alone(runner, make_edition):

@@ -139,7 +139,8 @@ def test_create_entry_through_the_form(contributor_client, contributor, workshop
     assert response.status_code == 302
     entry = db.session.scalar(sa.select(Entry).where(Entry.title == "Écoute bienveillante"))
     assert response.headers["Location"].endswith(f"/fiches/{entry.id}")
-    assert entry.kind is EntryKind.VALEUR and entry.workshop_id == workshop.id and entry.edition_id == workshop.edition_id
+    assert entry.kind is EntryKind.VALEUR
+    assert entry.workshop_id == workshop.id and entry.edition_id == workshop.edition_id
     assert entry.tag_names == ["accueil", "Posture"]
     assert entry.created_by_id == contributor.id
     (revision,) = entry.revisions
@@ -318,7 +319,8 @@ def test_tampered_base_revision_is_refused(contributor_client, entry, base):
 
 def test_raw_body_with_invalid_utf8_is_a_french_400(contributor_client, entry):
     before = snapshot(entry.id)
-    response = contributor_client.post(f"/fiches/{entry.id}/modifier", data=b"title=Caf\xe9&kind=valeur&base_revision=1",
+    response = contributor_client.post(f"/fiches/{entry.id}/modifier",
+                                       data=b"title=Caf\xe9&kind=valeur&base_revision=1",
                                        content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     assert "UTF-8 valide" in html(response)

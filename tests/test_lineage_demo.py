@@ -66,7 +66,8 @@ def test_demo_history_is_dated_by_its_editions(demo):
     years = {rev.created_at.year for rev in db.session.scalars(sa.select(Revision))}
     assert years <= {2023, 2024}
     edition_2024 = edition(SLUG_2024)
-    updated = {e.updated_at.year for e in db.session.scalars(sa.select(Entry).where(Entry.edition_id == edition_2024.id))}
+    updated = {e.updated_at.year
+               for e in db.session.scalars(sa.select(Entry).where(Entry.edition_id == edition_2024.id))}
     assert updated == {2024}
 
 

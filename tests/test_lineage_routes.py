@@ -190,7 +190,8 @@ def test_compare_page_counts(client, setup, facilitator):
     decisions.reword(links["Pédagogie"], actor=facilitator, title="Pédagogie active", body="",
                      base_revision=links["Pédagogie"].target.revision_number)
     db.session.commit()
-    html = client.get("/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024").get_data(as_text=True).replace("&#39;", "'")
+    html = (client.get("/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024")
+            .get_data(as_text=True).replace("&#39;", "'"))
     assert "<del>Pédagogie</del>" not in html  # same first word: the diff marks the added word only
     assert re.search(r"<ins>(?:(?!</ins>).)*active(?:(?!</ins>).)*</ins>", html, re.S)
     assert "Reconduits (1)" in html and "Reformulés (1)" in html

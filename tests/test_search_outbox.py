@@ -212,8 +212,8 @@ HOLD_LOCK = textwrap.dedent("""
 def test_lock_held_by_another_process_never_fails_a_request(app, client, edition, make_entry, contributor_client):
     entry = make_entry(edition, "Fiche verrouillée")
     folder = service().folder()
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK.format(root=ROOT, path=str(folder.path / "MAIN_WRITELOCK"))],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    script = HOLD_LOCK.format(root=ROOT, path=str(folder.path / "MAIN_WRITELOCK"))
+    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()

@@ -73,7 +73,8 @@ def test_two_spellings_through_the_form_are_one_tag(contributor_client, workshop
     assert contributor_client.post("/fiches/nouvelle", data=form(workshop, "Contrôle parental",
                                                                 "parentalite  numerique, Écrans")).status_code == 302
     tags = db.session.scalars(sa.select(Tag).order_by(Tag.slug)).all()
-    assert [(t.slug, t.name) for t in tags] == [("ecrans", "Écrans"), ("parentalite-numerique", "Parentalité numérique")]
+    assert [(t.slug, t.name) for t in tags] == [
+        ("ecrans", "Écrans"), ("parentalite-numerique", "Parentalité numérique")]
     entries = db.session.scalars(sa.select(Entry).order_by(Entry.id)).all()
     assert all("Parentalité numérique" in e.tag_names for e in entries)
     # Both entries link to the same tag page.

@@ -37,7 +37,8 @@ def _clean_text(value: str | None, field: str, missing: str) -> str:
     if not text:
         raise LineageError(missing, field)
     if len(text) > REASON_MAX:
-        raise LineageError(_("Pas plus de %(max)d caractères (%(n)d actuellement).", max=REASON_MAX, n=len(text)), field)
+        raise LineageError(_("Pas plus de %(max)d caractères (%(n)d actuellement).",
+                             max=REASON_MAX, n=len(text)), field)
     return text
 
 

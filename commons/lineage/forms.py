@@ -94,10 +94,12 @@ class FollowUpForm(FlaskForm):
 
 
 class EditionForm(FlaskForm):
-    name = StringField(_l("Nom"), validators=[DataRequired(_l("Le nom de l'édition est obligatoire.")), Length(max=200)])
+    name = StringField(_l("Nom"), validators=[
+        DataRequired(_l("Le nom de l'édition est obligatoire.")), Length(max=200)])
     slug = StringField(_l("Identifiant d'adresse"), validators=[Optional(), Length(max=120)])
-    year = IntegerField(_l("Année"), validators=[InputRequired(_l("Indiquez l'année.")),
-                                                 NumberRange(1990, 2100, _l("L'année doit être comprise entre 1990 et 2100."))])
+    year = IntegerField(_l("Année"), validators=[
+        InputRequired(_l("Indiquez l'année.")),
+        NumberRange(1990, 2100, _l("L'année doit être comprise entre 1990 et 2100."))])
     place = StringField(_l("Lieu (commune)"), validators=[Optional(), Length(max=200)])
     venue = StringField(_l("Salle"), validators=[Optional(), Length(max=200)])
     starts_on = DateField(_l("Premier jour"), validators=[Optional()])
@@ -113,7 +115,8 @@ class CopyProgrammeForm(FlaskForm):
 
 
 class WorkshopForm(FlaskForm):
-    title = StringField(_l("Titre"), validators=[DataRequired(_l("Le titre de l'atelier est obligatoire.")), Length(max=300)])
+    title = StringField(_l("Titre"), validators=[
+        DataRequired(_l("Le titre de l'atelier est obligatoire.")), Length(max=300)])
     slug = StringField(_l("Identifiant d'adresse"), validators=[Optional(), Length(max=160)])
     format = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Format"),
                          choices=opts([(f.value, f.label) for f in WorkshopFormat]), default="atelier")

@@ -64,7 +64,8 @@ def _validate_edition(data: EditionData, edition: Edition | None) -> EditionData
         raise LineageError(_("La date de début n'est pas dans l'année de l'édition."), "starts_on")
     clash = db.session.scalar(sa.select(Edition).where(Edition.slug == slug))
     if clash is not None and clash is not edition:
-        raise LineageError(_("L'identifiant « %(slug)s » est déjà pris par %(name)s.", slug=slug, name=clash.name), "slug")
+        raise LineageError(_("L'identifiant « %(slug)s » est déjà pris par %(name)s.",
+                             slug=slug, name=clash.name), "slug")
     return EditionData(name, slug, data.year, _line(data.place)[:200], _line(data.venue)[:200], data.starts_on,
                        data.ends_on, clean_text(data.description or "").strip(), bool(data.is_illustrative))
 

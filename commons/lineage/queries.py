@@ -189,6 +189,11 @@ class Comparison:
         return dict(totals)
 
 
+def _published_in(edition: Edition) -> list[Entry]:
+    return db.session.scalars(sa.select(Entry).where(
+        Entry.edition_id == edition.id, Entry.status == EntryStatus.PUBLISHED).order_by(Entry.position, Entry.id)).all()
+
+
 def compare_editions(a: Edition, b: Edition) -> Comparison:
     source, target = aliased(Entry), aliased(Entry)
     links = db.session.scalars(
@@ -203,12 +208,10 @@ def compare_editions(a: Edition, b: Edition) -> Comparison:
         carried_sources.add(link.source_entry_id)
     has_origin = set(db.session.scalars(sa.select(LineageLink.target_entry_id).where(
         LineageLink.source_entry_id.is_not(None))))
-    for entry in db.session.scalars(sa.select(Entry).where(Entry.edition_id == b.id, Entry.status == EntryStatus.PUBLISHED)
-                                    .order_by(Entry.position, Entry.id)):
+    for entry in _published_in(b):
         if entry.id not in has_origin:
             per_kind[entry.kind].new.append(entry)
-    for entry in db.session.scalars(sa.select(Entry).where(Entry.edition_id == a.id, Entry.status == EntryStatus.PUBLISHED)
-                                    .order_by(Entry.position, Entry.id)):
+    for entry in _published_in(a):
         if entry.id not in carried_sources:
             per_kind[entry.kind].not_carried.append(entry)
     return Comparison(a, b, [per_kind[kind] for kind in EntryKind])
@@ -252,7 +255,8 @@ def edition_json(edition: Edition, counts: dict | None = None) -> dict:
 
 def edition_counts() -> dict[int, dict]:
     """Per edition: workshops, published entries and entries per kind, in two grouped queries."""
-    counts: dict[int, dict] = defaultdict(lambda: {"workshops": 0, "entries": 0, "by_kind": {k.value: 0 for k in EntryKind}})
+    counts: dict[int, dict] = defaultdict(
+        lambda: {"workshops": 0, "entries": 0, "by_kind": {k.value: 0 for k in EntryKind}})
     for edition_id, n in db.session.execute(sa.select(Entry.edition_id, sa.func.count()).select_from(Entry)
                                             .where(Entry.status == EntryStatus.PUBLISHED).group_by(Entry.edition_id)):
         counts[edition_id]["entries"] = n
@@ -260,7 +264,8 @@ def edition_counts() -> dict[int, dict]:
             sa.select(Entry.edition_id, Entry.kind, sa.func.count()).where(Entry.status == EntryStatus.PUBLISHED)
             .group_by(Entry.edition_id, Entry.kind)):
         counts[edition_id]["by_kind"][kind.value] = n
-    for edition_id, n in db.session.execute(sa.select(Workshop.edition_id, sa.func.count()).group_by(Workshop.edition_id)):
+    for edition_id, n in db.session.execute(
+            sa.select(Workshop.edition_id, sa.func.count()).group_by(Workshop.edition_id)):
         counts[edition_id]["workshops"] = n
     return counts
 

@@ -131,7 +131,8 @@ def _decisions_page(workshop: Workshop, *, error: str | None = None, failed: tup
     return render_template(
         "lineage/decisions.html", workshop=workshop, links=links, pending=pending,
         unlinked=unlinked_entries(workshop, {l.target_entry_id for l in links}),
-        proposals=workshop_proposals(workshop), forms={l.id: _decision_forms(l, failed) for l in links}, merge_form=merge_form,
+        proposals=workshop_proposals(workshop), forms={l.id: _decision_forms(l, failed) for l in links},
+        merge_form=merge_form,
         empty_form=EmptyForm(formdata=None), refuse_form=RefuseForm(formdata=None), error=error,
         can_decide=current_role_at_least(Role.FACILITATOR), Decision=Decision, EntryKind=EntryKind,
         ProposalStatus=ProposalStatus,

@@ -64,7 +64,7 @@ def results():
             continue
         items = [{
             "value": v, "label": labels[name].get(v, v), "count": n, "selected": v in selected,
-            "href": _url(args, _without(outcome.filters, name, v) if v in selected else _with(outcome.filters, name, v)),
+            "href": _url(args, (_without if v in selected else _with)(outcome.filters, name, v)),
         } for v, n in shown]
         if items:
             facets.append({"name": name, "title": str(FACET_TITLES[name]), "items": items})
@@ -80,7 +80,8 @@ def results():
              for key, label in (("pertinence", _("Pertinence")), ("date", _("Date")))]
     hits = [{"hit": hit, "url": REGISTRY[hit.type].url(hit.stored), "type_label": REGISTRY[hit.type].label}
             for hit in outcome.hits]
-    suggestion_url = _url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters) if outcome.suggestion else None
+    suggestion_url = (_url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters)
+                      if outcome.suggestion else None)
     return render_template(
         "search/results.html", args=args, outcome=outcome, facets=facets, chips=chips, pages=pages,
         sorts=sorts, hits=hits, suggestion_url=suggestion_url, labels=labels, unavailable=False,
