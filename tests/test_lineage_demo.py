@@ -25,7 +25,8 @@ def test_demo_2024_shows_every_decision(demo):
     assert e24.is_illustrative and not e23.is_illustrative
     # The programme was copied with the dates shifted by 52 weeks (same weekdays).
     assert len(e24.workshops) == len(e23.workshops)
-    assert {(w.starts_at.date() - v.starts_at.date()).days for w, v in zip(e24.workshops, e23.workshops)} == {364}
+    pairs = zip(e24.workshops, e23.workshops, strict=True)
+    assert {(w.starts_at.date() - v.starts_at.date()).days for w, v in pairs} == {364}
     decided = {link.decision for link in db.session.scalars(sa.select(LineageLink))}
     assert decided == set(Decision) - {Decision.PENDING}
     totals = compare_editions(e23, e24).totals

@@ -22,8 +22,7 @@ from commons.lineage.services import (
 )
 from commons.models import utcnow
 
-# Kept and reworded entries are still alive: an action kept in 2024 may be realised or dropped later.
-_OPEN = (Decision.PENDING, Decision.KEPT, Decision.REWORDED)
+_OPEN = tuple(d for d in Decision if not d.is_final)
 
 
 def _check_open(link: LineageLink, allowed=(Decision.PENDING,)) -> None:

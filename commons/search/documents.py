@@ -135,12 +135,12 @@ def _load_workshops(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
     for workshop_id, name in _in_chunks(conn, q_structures, ids):
         extra[workshop_id].append(name)
     query = lambda chunk: (  # noqa: E731
-        sa.select(w.c.id, w.c.slug, w.c.title, w.c.description, w.c.report, w.c.axis, w.c.room,
-                  w.c.updated_at, ed.c.slug, ed.c.name, ed.c.year)
+        sa.select(w.c.id, w.c.slug, w.c.title, w.c.description, w.c.report, w.c.axis, w.c.updated_at,
+                  ed.c.slug, ed.c.name, ed.c.year)
         .join(ed, ed.c.id == w.c.edition_id).where(w.c.id.in_(chunk))
     )
     docs = {}
-    for (workshop_id, slug, title, description, report, axis, room, updated_at,
+    for (workshop_id, slug, title, description, report, axis, updated_at,
          ed_slug, ed_name, year) in _in_chunks(conn, query, ids):
         text = " ".join(filter(None, [markdown_to_text(description), markdown_to_text(report), axis,
                                       *extra.get(workshop_id, ())]))

@@ -24,7 +24,7 @@ import shutil
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -223,7 +223,7 @@ class Root:
 
     def new_folder(self) -> Folder:
         self.path.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         return Folder(self.path / f"ix-{stamp}-{secrets.token_hex(4)}").create()
 
     def swap(self, folder: Folder) -> None:
