@@ -104,7 +104,7 @@ def test_kill_9_during_catch_up_then_index_opens_and_catches_up(app, client, man
     assert titles(client, "temoin") == ["Fiche témoin"]
     assert service().folder().name == folder.name  # not rebuilt: it opened and caught up
     assert client.get("/api/v1/search?q=action").get_json()["total"] == 5000
-    assert compare(service()).ok
+    assert compare(service()).is_consistent
 
 
 def test_kill_9_during_rebuild_keeps_the_live_folder(app, client, many_entries, runner):
@@ -151,7 +151,7 @@ def test_broken_index_is_rebuilt_automatically(app, client, make_edition, make_e
     service().root.forget()  # as a fresh worker process would
     assert titles(client, "ecoute") == ["Accueil inconditionnel"]
     assert service().folder().name != folder.name
-    assert compare(service()).ok
+    assert compare(service()).is_consistent
 
 
 def test_reindex_and_check_cli(app, runner, make_edition, make_entry):

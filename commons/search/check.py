@@ -22,7 +22,7 @@ class Report:
     checked: int = 0
 
     @property
-    def ok(self) -> bool:
+    def is_consistent(self) -> bool:
         return not (self.missing or self.extra or self.different)
 
     def lines(self) -> list[str]:

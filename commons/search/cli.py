@@ -44,7 +44,7 @@ def check(no_apply: bool) -> None:
     report = compare(svc)
     for line in report.lines():
         click.echo(line)
-    if report.ok:
+    if report.is_consistent:
         click.echo(f"Index conforme à la base ({report.checked} documents).")
         return
     click.echo(f"{len(report.lines())} différence(s) entre l'index et la base "

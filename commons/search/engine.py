@@ -5,6 +5,7 @@ pool of likely-best documents is scored (BM25F), and only the page's hits are hi
 """
 from __future__ import annotations
 
+import enum
 import heapq
 import math
 import re
@@ -26,7 +27,13 @@ PER_PAGE_MAX = 50
 POOL_MIN = 200
 EXCERPT_CHARS = 220
 _ANALYZER = french_analyzer()
-SORTS = ("pertinence", "date")
+
+
+class SearchSort(enum.StrEnum):
+    """The orders a search offers; the values are what the URL says (?tri=date)."""
+
+    RELEVANCE = "pertinence"
+    DATE = "date"
 
 
 @dataclass
@@ -105,7 +112,7 @@ _WORDY = re.compile(r"\w")
 # --- search --------------------------------------------------------------------------------------
 
 def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], page: int = 1,
-           per_page: int = 20, sort: str = "pertinence") -> Outcome:
+           per_page: int = 20, sort: SearchSort = SearchSort.RELEVANCE) -> Outcome:
     parsed = uq.parse(raw_query)
     filters = {k: list(v) for k, v in filters.items() if v}
     for name, values in parsed.filters.items():
@@ -142,7 +149,7 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
     page = max(1, min(page, pages))
     start = (page - 1) * per_page
     dates = _dates(svc, searcher)
-    if text_q is not None and sort != "date":
+    if text_q is not None and sort is not SearchSort.DATE:
         page_docs = _ranked(sets, searcher, parsed, docs, dates, start + per_page)[start:]
     else:
         page_docs = heapq.nlargest(start + per_page, docs, key=lambda d: (dates[d], d))[start:]

@@ -12,6 +12,7 @@ from commons.entries.kinds import EntryKind
 from commons.entries.models import EntryStatus, Tag
 from commons.extensions import db
 from commons.search.documents import REGISTRY
+from commons.search.engine import SearchSort
 from commons.search.query import MAX_QUERY_CHARS
 
 FILTER_NAMES = ("type", "kind", "edition", "workshop", "tag", "status")
@@ -28,7 +29,7 @@ class SearchArgs:
     q: str
     filters: dict[str, list[str]]
     page: int
-    sort: str
+    sort: SearchSort
 
 
 def parse_args(args: MultiDict, strict: bool) -> SearchArgs:
@@ -51,10 +52,9 @@ def parse_args(args: MultiDict, strict: bool) -> SearchArgs:
         if strict:
             raise BadSearchArgs(_("Le numéro de page doit être un entier positif.")) from None
         page = 1
-    sort = args.get("tri") or args.get("sort") or "pertinence"
-    if sort not in ("pertinence", "date", "relevance"):
-        sort = "pertinence"
-    return SearchArgs(q, filters, min(page, MAX_PAGE), "date" if sort == "date" else "pertinence")
+    # The page says ?tri=, the API ?sort=; any value but "date" (e.g. "relevance") is relevance.
+    sort = SearchSort.DATE if (args.get("tri") or args.get("sort")) == "date" else SearchSort.RELEVANCE
+    return SearchArgs(q, filters, min(page, MAX_PAGE), sort)
 
 
 def facet_labels(facets: dict[str, list[tuple[str, int]]], filters: dict[str, list[str]]) -> dict[str, dict[str, str]]:

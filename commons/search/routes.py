@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from commons.search import bp
 from commons.search.documents import REGISTRY
-from commons.search.engine import search
+from commons.search.engine import SearchSort, search
 from commons.search.presenting import FILTER_NAMES, SearchArgs, facet_labels, parse_args
 from commons.search.service import IndexUnavailable, service
 
@@ -21,13 +21,13 @@ FACET_TITLES = {
 }
 
 
-def _url(args: SearchArgs, filters: dict[str, list[str]], page: int = 1, sort: str | None = None) -> str:
+def _url(args: SearchArgs, filters: dict[str, list[str]], page: int = 1, sort: SearchSort | None = None) -> str:
     params = [("q", args.q)] if args.q else []
     for name in FILTER_NAMES:
         params += [(name, v) for v in filters.get(name, [])]
     sort = sort or args.sort
-    if sort != "pertinence":
-        params.append(("tri", sort))
+    if sort is not SearchSort.RELEVANCE:
+        params.append(("tri", sort.value))
     if page > 1:
         params.append(("page", str(page)))
     return url_for("search.results") + ("?" + urlencode(params) if params else "")
@@ -77,7 +77,7 @@ def results():
         "numbers": [(n, _url(args, outcome.filters, n)) for n in _page_window(outcome.page, outcome.pages)],
     }
     sorts = [(key, label, _url(args, outcome.filters, 1, key))
-             for key, label in (("pertinence", _("Pertinence")), ("date", _("Date")))]
+             for key, label in ((SearchSort.RELEVANCE, _("Pertinence")), (SearchSort.DATE, _("Date")))]
     hits = [{"hit": hit, "url": REGISTRY[hit.type].url(hit.stored), "type_label": REGISTRY[hit.type].label}
             for hit in outcome.hits]
     suggestion_url = (_url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters)
