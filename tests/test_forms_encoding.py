@@ -38,3 +38,14 @@ def test_valid_form_with_csrf_token_is_saved(contributor_client, workshop):
                                        content_type="application/x-www-form-urlencoded")
     assert response.status_code == 302
     assert db.session.query(Entry).one().title == "Écoute"
+
+
+@pytest.mark.parametrize("place", ["e²", "w١", "e99999999999"])
+def test_a_place_that_names_nothing_is_a_form_error(contributor_client, workshop, place):
+    # Unicode digits pass str.isdigit() but not int(); eleven digits overflow a PostgreSQL id.
+    response = contributor_client.post("/fiches/nouvelle", data={
+        "csrf_token": csrf_token(contributor_client), "kind": "valeur", "title": "Écoute", "body": "",
+        "tags": "", "workshop": place, "summary": ""})
+    assert response.status_code == 422
+    assert "Choisissez une édition ou un atelier dans la liste." in response.get_data(as_text=True)
+    assert db.session.query(Entry).count() == 0

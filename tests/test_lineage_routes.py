@@ -223,3 +223,12 @@ def test_huge_ids_in_forms_are_refused_in_french(facilitator_client, setup):
     response = facilitator_client.post(f"/fiches/{entry.id}/filiation", data={"source_id": HUGE})
     assert response.status_code == 422 and "Cette fiche n&#39;existe plus" in response.get_data(as_text=True)
     assert count(LineageLink) == 0
+
+
+def test_a_base_revision_in_unicode_digits_is_a_conflict(facilitator_client, setup):
+    reword = carry_all(setup)["Pédagogie"]
+    response = facilitator_client.post(f"{DECISIONS}/{reword.id}/reformuler", data={
+        f"reword-{reword.id}-title": "Pédagogie active", f"reword-{reword.id}-base_revision": "²"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert reword.decision is Decision.PENDING and reword.target.title == "Pédagogie"

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from commons.database import get_by_id
 from commons.editions.models import Edition, Workshop
 from commons.entries import services
 from commons.entries.kinds import EntryKind
@@ -125,16 +126,15 @@ class EntryForm(FlaskForm):
 
     def resolve_place(self) -> tuple[Edition, Workshop | None] | None:
         """The edition and workshop the select names, or None when it names nothing known."""
-        from commons.extensions import db
-
         value = self.workshop.data or ""
-        if len(value) < 2 or value[0] not in "ew" or not value[1:].isdigit() or len(value) > 12:
+        digits = value[1:]
+        if len(value) < 2 or value[0] not in "ew" or not (digits.isascii() and digits.isdigit()) or len(value) > 12:
             return None
-        number = int(value[1:])
+        number = int(digits)
         if value[0] == "e":
-            edition = db.session.get(Edition, number)
+            edition = get_by_id(Edition, number)
             return (edition, None) if edition is not None else None
-        workshop = db.session.get(Workshop, number)
+        workshop = get_by_id(Workshop, number)
         return (workshop.edition, workshop) if workshop is not None else None
 
 

@@ -144,11 +144,17 @@ def decisions_page(edition_slug, workshop_slug):
     return _decisions_page(workshop_or_404(edition_slug, workshop_slug))
 
 
+def _revision_number(raw: str | None) -> int:
+    """The hidden base revision; anything but ASCII digits matches no revision (a conflict, not a 500)."""
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() else -1
+
+
 _DECIDE = {
     "reconduire": ("keep", EmptyForm, lambda link, f, user: decisions.keep(link, actor=user)),
     "reformuler": ("reword", RewordForm, lambda link, f, user: decisions.reword(
         link, actor=user, title=f.title.data, body=f.body.data or "",
-        base_revision=int(f.base_revision.data) if (f.base_revision.data or "").isdigit() else -1)),
+        base_revision=_revision_number(f.base_revision.data))),
     "scinder": ("split", SplitForm, lambda link, f, user: decisions.split(
         link, actor=user, titles=(f.titles.data or "").splitlines())),
     "abandonner": ("drop", ReasonForm, lambda link, f, user: decisions.drop(link, actor=user, reason=f.reason.data)),
