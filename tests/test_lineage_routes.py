@@ -73,6 +73,14 @@ def test_facilitator_carries_one_kind(facilitator_client, setup):
     assert count(LineageLink) == 3
 
 
+def test_carrying_from_a_workshop_not_offered_is_refused(facilitator_client, setup):
+    # The 2024 workshop itself is not a source for 2024: no fallback to another workshop.
+    for source in (setup["w24"].id, 987654, "abc"):
+        response = facilitator_client.post(CARRY, data={"source": source, "mode": "all"})
+        assert response.status_code == 422
+    assert count(LineageLink) == 0 and count(Entry) == 5
+
+
 def test_carrying_a_vanished_entry_is_refused(facilitator_client, setup):
     response = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected",
                                                     "entries": [setup["entries"]["Pédagogie"].id, 424242]})

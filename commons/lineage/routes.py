@@ -50,12 +50,16 @@ def workshop_or_404(edition_slug: str, workshop_slug: str) -> Workshop:
 
 # --- carrying ---------------------------------------------------------------------------------
 
-def _carry_choices(target: Workshop, form: CarryForm) -> tuple[Workshop | None, list[Entry]]:
-    """Fill the form's choices; without a valid source, preselect the same workshop one edition back."""
+def _carry_choices(target: Workshop, form: CarryForm, preselect: bool = True) -> tuple[Workshop | None, list[Entry]]:
+    """Fill the form's choices; without a valid source, preselect the same workshop one edition back.
+
+    A submitted form is never given a source it did not ask for (`preselect=False`): an invalid
+    one must fail validation, not carry from another workshop.
+    """
     sources = source_workshops(target)
     form.source.choices = opts([(w.id, f"{w.edition.name} — {w.title}") for w in sources])
     chosen = next((w for w in sources if w.id == form.source.data), None)
-    if chosen is None and sources:
+    if chosen is None and sources and preselect:
         same_slug = [w for w in sources if w.slug == target.slug]
         chosen = same_slug[0] if same_slug else sources[0]
         form.source.data = chosen.id
@@ -79,7 +83,7 @@ def carry(edition_slug, workshop_slug):
     if request.method == "GET":
         form.source.data = request.args.get("source", type=int)
         return _carry_page(target, form)
-    _carry_choices(target, form)  # the submitted values are checked against them
+    _carry_choices(target, form, preselect=False)  # the submitted values are checked against them
     if not form.validate_on_submit() or "load" in request.form:
         return _carry_page(target, form, status=200 if "load" in request.form else 422)
     try:
