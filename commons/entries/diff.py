@@ -168,7 +168,7 @@ class EntryDiff:
     workshop: tuple[str, str] | None
 
     @property
-    def body_changed(self) -> bool:
+    def is_body_changed(self) -> bool:
         return is_changed(self.body)
 
     @property

@@ -21,13 +21,16 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, workshop_structures
-from commons.entries.models import Entry, Tag, entry_tags
+from commons.entries.models import Entry, EntryStatus, Tag, entry_tags
 
 BATCH = 1000
 Fields = dict[str, object]
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.)\s+|[*_`~|]+|<[^>]{0,200}>", re.MULTILINE)
+
+# Workshops and editions are always public: they are indexed with the entries' published status.
+PUBLISHED = EntryStatus.PUBLISHED.value
 
 
 def markdown_to_text(text: str) -> str:
@@ -146,7 +149,7 @@ def _load_workshops(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
                                       *extra.get(workshop_id, ())]))
         docs[workshop_id] = {
             "key": doc_key("workshop", workshop_id), "type": "workshop", "doc_id": workshop_id,
-            "title": title, "body": text, "status": "publiee",
+            "title": title, "body": text, "status": PUBLISHED,
             "edition": ed_slug, "year": str(year), "edition_name": ed_name,
             "workshop": f"{ed_slug}/{slug}", "workshop_slug": slug, "workshop_title": title,
             "date": updated_at, "sort_date": _stamp(updated_at),
@@ -167,7 +170,7 @@ def _load_editions(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
         text = " ".join(filter(None, [place, venue, markdown_to_text(description)]))
         docs[edition_id] = {
             "key": doc_key("edition", edition_id), "type": "edition", "doc_id": edition_id,
-            "title": name, "body": text, "status": "publiee",
+            "title": name, "body": text, "status": PUBLISHED,
             "edition": slug, "year": str(year), "edition_name": name,
             "date": updated_at, "sort_date": _stamp(updated_at),
         }

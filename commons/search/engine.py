@@ -19,6 +19,7 @@ from whoosh import query as wq
 from commons.search import query as uq
 from commons.search.analysis import french_analyzer, normalise
 from commons.search.docsets import DocSets, docsets
+from commons.search.documents import PUBLISHED
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.service import SearchService
 from commons.search.suggest import suggest
@@ -120,7 +121,7 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
     filters = {k: list(dict.fromkeys(uq.normalise_filter(k, v) for v in vs if v.strip()))
                for k, vs in filters.items()}
     filters = {k: v for k, v in filters.items() if v}
-    statuses = filters.get("status") or ["publiee"]
+    statuses = filters.get("status") or [PUBLISHED]
 
     svc.prepare_search()
     searcher = svc.searcher()
@@ -261,5 +262,5 @@ def _hit(stored: dict, terms: frozenset[str]) -> Hit:
         excerpt=_highlight(stored.get("body", ""), terms),
         kind=stored.get("kind"), edition=stored.get("edition"), edition_name=stored.get("edition_name"),
         workshop=stored.get("workshop"), workshop_title=stored.get("workshop_title"),
-        tags=tags, status=stored.get("status", "publiee"), date=stored.get("date"), stored=stored,
+        tags=tags, status=stored.get("status", PUBLISHED), date=stored.get("date"), stored=stored,
     )
