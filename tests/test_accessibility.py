@@ -21,6 +21,7 @@ PUBLIC_PAGES = [
     "/natures",
     "/natures/valeur",
     "/etiquettes",
+    "/modifications",
     "/recherche?q=mediation",
     "/recherche?q=mediaton",
     "/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024",

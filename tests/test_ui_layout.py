@@ -23,6 +23,7 @@ PUBLIC_PAGES = [
     "/natures",
     "/natures/valeur",
     "/etiquettes",
+    "/modifications",
     "/etiquettes/accueil",
     "/recherche?q=mediation",
     "/recherche?q=zzzqqqxx",

@@ -152,12 +152,17 @@ def kind_counts() -> dict[EntryKind, int]:
     return {kind: counts.get(kind, 0) for kind in EntryKind}
 
 
-def latest_revisions(limit: int = 10) -> Sequence[Revision]:
+def latest_revisions(limit: int = 10, offset: int = 0) -> Sequence[Revision]:
+    """Revisions of published entries, newest first (the wiki's "recent changes")."""
     return db.session.scalars(
         sa.select(Revision).join(Revision.entry).where(PUBLISHED)
-        .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit)
+        .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit).offset(offset)
         .options(selectinload(Revision.author), selectinload(Revision.entry).selectinload(Entry.edition))
     ).all()
+
+
+def count_revisions() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Revision.id)).join(Revision.entry).where(PUBLISHED)) or 0
 
 
 # --- kinds and tags across editions -----------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Browsing entries across editions: by kind (nature) and by tag (étiquette)."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from commons.editions import services
@@ -44,3 +44,16 @@ def by_tag(slug: str):
     groups = services.entries_with_tag(tag)
     return render_template("entries/by_tag.html", tag=tag, groups=groups,
                            count=services.count_entries(groups))
+
+
+@bp.route("/modifications")
+def recent_changes():
+    per_page = current_app.config.get("ENTRIES_PER_PAGE", 50)
+    total = services.count_revisions()
+    last_page = max(1, -(-total // per_page))
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
+    if not 1 <= page <= last_page:
+        abort_with(404, _("Cette page des modifications n'existe pas (pages 1 à %(last)d).", last=last_page))
+    revisions = services.latest_revisions(limit=per_page, offset=(page - 1) * per_page)
+    return render_template("entries/changes.html", revisions=revisions, page=page, last_page=last_page, total=total)
