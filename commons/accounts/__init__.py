@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.users_cli)
