@@ -20,6 +20,19 @@ def is_storable_id(value: int) -> bool:
     return 0 < value <= ID_MAX
 
 
+def parse_int(raw: str | None, *, minimum: int = 1) -> int | None:
+    """A whole number typed as ASCII digits, from `minimum` up to what a column holds; else None.
+
+    `str.isdigit()` alone accepts "²" or "١", which `int()` rejects or reads as another
+    number, and an unbounded value overflows an integer column.
+    """
+    raw = raw or ""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(ID_MAX)):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= ID_MAX else None
+
+
 def get_by_id(model: type[T], ident: int) -> T | None:
     """`db.session.get`, but an id no column can hold is simply unknown."""
     return db.session.get(model, ident) if is_storable_id(ident) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from commons.database import parse_int
 from commons.editions import services
 from commons.entries import bp
 from commons.entries.kinds import EntryKind
@@ -51,8 +52,7 @@ def recent_changes():
     per_page = current_app.config.get("ENTRIES_PER_PAGE", 50)
     total = services.count_revisions()
     last_page = max(1, -(-total // per_page))
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
+    page = parse_int(request.args.get("page", "1")) or 0
     if not 1 <= page <= last_page:
         abort_with(404, _("Cette page des modifications n'existe pas (pages 1 à %(last)d).", last=last_page))
     revisions = services.latest_revisions(limit=per_page, offset=(page - 1) * per_page)

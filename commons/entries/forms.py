@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from commons.database import get_by_id
+from commons.database import get_by_id, parse_int
 from commons.editions.models import Edition, Workshop
 from commons.entries import services
 from commons.entries.kinds import EntryKind
@@ -127,10 +127,9 @@ class EntryForm(FlaskForm):
     def resolve_place(self) -> tuple[Edition, Workshop | None] | None:
         """The edition and workshop the select names, or None when it names nothing known."""
         value = self.workshop.data or ""
-        digits = value[1:]
-        if len(value) < 2 or value[0] not in "ew" or not (digits.isascii() and digits.isdigit()) or len(value) > 12:
+        number = parse_int(value[1:])
+        if value[:1] not in ("e", "w") or number is None:
             return None
-        number = int(digits)
         if value[0] == "e":
             edition = get_by_id(Edition, number)
             return (edition, None) if edition is not None else None
@@ -151,8 +150,7 @@ class EditEntryForm(EntryForm):
                                     "Rechargez la page de modification : votre texte est conservé ci-dessous."))
 
     def base_number(self) -> int | None:
-        value = (self.base_revision.data or "").strip()
-        return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 10 and int(value) > 0 else None
+        return parse_int((self.base_revision.data or "").strip())
 
 
 class RevertForm(FlaskForm):

@@ -21,7 +21,7 @@ from commons.entries.models import Entry, Revision
 from commons.entries.services import (
     EditConflict, EntryError, create_entry, get_revision, parse_tags, revert_entry, revise_entry,
 )
-from commons.database import ID_MAX, get_by_id
+from commons.database import get_by_id, is_storable_id, parse_int
 from commons.extensions import db
 from commons.web import abort_with
 
@@ -36,15 +36,14 @@ def entry_or_404(entry_id: int) -> Entry:
 
 
 def _revision_or_404(entry: Entry, number: int) -> Revision:
-    revision = get_revision(entry, number) if 0 < number <= ID_MAX else None
+    revision = get_revision(entry, number) if is_storable_id(number) else None
     if revision is None:
         abort_with(404, _("La version %(number)s de cette fiche n'existe pas.", number=number))
     return revision
 
 
 def _optional_id(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 and 0 < int(raw) <= ID_MAX else None
+    return parse_int((raw or "").strip())
 
 
 def _editions() -> list[Edition]:
@@ -107,10 +106,11 @@ def diff(entry_id: int):
     numbers = []
     for name, default in (("de", max(entry.revision_number - 1, 1)), ("a", entry.revision_number)):
         raw = request.args.get(name, "").strip()
+        number = parse_int(raw, minimum=0)
         if not raw:
             numbers.append(default)
-        elif raw.isascii() and raw.isdigit() and len(raw) < 10:
-            numbers.append(int(raw))
+        elif number is not None:
+            numbers.append(number)
         else:
             abort_with(400, _("Les numéros de version à comparer doivent être des nombres entiers positifs."))
     old, new = (_revision_or_404(entry, n) for n in numbers)

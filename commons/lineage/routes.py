@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from commons.accounts.models import Role
 from commons.accounts.permissions import current_role_at_least, role_required
-from commons.database import get_by_id
+from commons.database import get_by_id, parse_int
 from commons.editions.models import Edition, Workshop
 from commons.editions.services import get_edition, get_workshop
 from commons.entries.kinds import EntryKind
@@ -150,8 +150,8 @@ def decisions_page(edition_slug, workshop_slug):
 
 def _revision_number(raw: str | None) -> int:
     """The hidden base revision; anything but ASCII digits matches no revision (a conflict, not a 500)."""
-    raw = raw or ""
-    return int(raw) if raw.isascii() and raw.isdigit() else -1
+    number = parse_int(raw, minimum=0)
+    return -1 if number is None else number
 
 
 _DECIDE = {
