@@ -8,8 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# pytest-xdist workers (one per core); each builds its own database. 0 runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
-.PHONY: help install install-test run serve db-upgrade demo test test-sqlite test-postgres bench clean
+.PHONY: help install install-test run serve db-upgrade demo lint test test-sqlite test-postgres bench clean
 
 help:
 	@echo "make run         installe, migre, charge la démo si la base est vide, sert sur http://$(HOST):$(PORT)"
@@ -42,15 +45,18 @@ run: db-upgrade
 serve: db-upgrade
 	$(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app
 
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+lint: install-test
+	$(VENV)/bin/ruff check commons tests bench
 
 test-sqlite: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # Runs the same suite on PostgreSQL. Without a server it says so loudly; under CI it fails.
 test-postgres: install-test
 	@if $(PY) -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
-		COMMONS_TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest $(PYTEST_ARGS); \
+		COMMONS_TEST_DATABASE_URL="$(PG_TEST_URL)" $(PYTEST) $(PYTEST_ARGS); \
 	else \
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 		echo "!!! PostgreSQL injoignable ($(PG_TEST_URL)) : suite PostgreSQL NON JOUÉE"; \

@@ -24,8 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is None:
         app.config.from_mapping(config.from_environment(app.instance_path))
     else:
-        defaults = config.from_environment(app.instance_path) if test_config.get("LOAD_ENV") else {}
-        app.config.from_mapping(defaults)
+        load_env = test_config.get("LOAD_ENV")
+        app.config.from_mapping(config.from_environment(app.instance_path) if load_env else
+                                config.defaults(app.instance_path))
         app.config.from_mapping(test_config)
         app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
@@ -33,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from commons.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
-    database.configure_engine(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     # Before CSRFProtect, which reads the form first.
     app.before_request(web.keep_form_bytes)

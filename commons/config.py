@@ -50,14 +50,12 @@ def load_secret_key(instance_path: str) -> str:
     raise RuntimeError(f"clé secrète vide dans {path}")
 
 
-def from_environment(instance_path: str) -> dict:
-    env = os.environ
-    database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "commons.db")
+def defaults(instance_path: str) -> dict:
+    """What every app starts from, the test apps included; the environment overrides some."""
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or load_secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "commons.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "COMMONS_INDEX_DIR": env.get("COMMONS_INDEX_DIR") or os.path.join(instance_path, "index"),
+        "COMMONS_INDEX_DIR": os.path.join(instance_path, "index"),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -66,4 +64,21 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "ENTRIES_PER_PAGE": 50,
+        # The public address, for absolute links (API, feeds): never taken from a request's Host.
+        "COMMONS_BASE_URL": "http://127.0.0.1:5000",
+        # How many reverse proxies set X-Forwarded-For/Proto/Host in front of the app (0: trust none).
+        "COMMONS_PROXY_COUNT": 0,
     }
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    config = defaults(instance_path)
+    config.update({
+        "SECRET_KEY": env.get("SECRET_KEY") or load_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or config["SQLALCHEMY_DATABASE_URI"]),
+        "COMMONS_INDEX_DIR": env.get("COMMONS_INDEX_DIR") or config["COMMONS_INDEX_DIR"],
+        "COMMONS_BASE_URL": env.get("COMMONS_BASE_URL") or config["COMMONS_BASE_URL"],
+        "COMMONS_PROXY_COUNT": int(env.get("COMMONS_PROXY_COUNT") or 0),
+    })
+    return config

@@ -1,11 +1,16 @@
-"""Engine tuning per backend, and the limits a backend puts on what a URL or a form may ask for."""
+"""The database side of every request: engine tuning, one commit per request, compare-and-set,
+and the limits a backend puts on what a URL or a form may ask for."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, Response, request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from commons.extensions import db
 
@@ -59,3 +64,80 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+
+
+# --- one commit per request ------------------------------------------------------------------
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def init_app(app: Flask) -> None:
+    configure_engine(app)
+    app.after_request(end_request)
+
+
+def end_request(response: Response) -> Response:
+    """The request's unit of work: views and services never commit.
+
+    A request that changes something (POST...) and answers without error commits what its
+    services flushed, once; one that answers 4xx or 5xx rolls everything back, so a refused
+    form can never leave half its work behind. Refusals therefore answer with an error
+    status (the form again, 409 for a conflict), never with a redirect. Reading requests
+    write nothing; their session is closed with the application context.
+    """
+    if request.method in SAFE_METHODS:
+        return response
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """The same rule outside a request (CLI commands): commit on success, roll back on error."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+# --- writing helpers ---------------------------------------------------------------------------
+
+def claim(obj, attribute: str, expected, new) -> bool:
+    """Compare-and-set one column of `obj`'s row: write `new` only where it still holds `expected`.
+
+    False when another transaction changed it first. The check and the write are one UPDATE,
+    so two requests that both read "pending" cannot both win, on either database; and the
+    loser learns it before it has written anything (unlike a version column, whose
+    StaleDataError leaves the session unusable until a rollback).
+    """
+    model = type(obj)
+    column = getattr(model, attribute)
+    key = sa.inspect(model).primary_key[0]
+    result = db.session.execute(
+        sa.update(model).where(key == sa.inspect(obj).identity[0], column == expected)
+        .values({attribute: new}).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    set_committed_value(obj, attribute, new)
+    return True
+
+
+def insert_or_ignore(table: sa.Table, rows: list[dict], index_elements: list[str]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING; returns how many rows were really inserted.
+
+    Two requests creating the same unique row at the same moment both succeed, one of them
+    inserting nothing, instead of one failing with an IntegrityError that would poison its
+    session.
+    """
+    if not rows:
+        return 0
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=index_elements)
+    return len(db.session.execute(statement.returning(*table.primary_key.columns)).all())

@@ -78,23 +78,39 @@ def plain_excerpt(text: str, length: int = 180) -> str:
     return cut + "…"
 
 
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+TAG_SLUG_MAX = 80
+
+
 def fold(text: str) -> str:
-    """Lower case without accents and with single spaces: "Parentalité  Numérique" → "parentalite numerique"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
+    """Lower case, no accents, ligatures spelt out, single spaces: "Œuvre  Médiatrice" → "oeuvre mediatrice".
+
+    The one folding of the project: tags are stored and searched with it, and the search
+    analyzer indexes words with it, so that what is typed meets what is stored.
+    """
+    folded = text.casefold().translate(_LIGATURES)
+    if not folded.isascii():
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return " ".join(folded.split())
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    folded = fold(text)
-    out = []
-    for ch in folded:
-        out.append(ch if ch.isalnum() and ch.isascii() else "-")
-    slug = "-".join(part for part in "".join(out).split("-") if part)
+def _slug(text: str, max_length: int, is_ascii: bool) -> str:
+    chars = (c if c.isalnum() and (c.isascii() or not is_ascii) else "-" for c in fold(text))
+    slug = "-".join(part for part in "".join(chars).split("-") if part)
     return slug[:max_length].strip("-")
 
 
-def clean_text(value: str) -> str:
-    """Normalise user text: NFC, no NUL or other control characters but newlines and tabs."""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+def slugify(text: str, max_length: int = 80) -> str:
+    """An address part (edition, workshop): ASCII letters, digits and dashes only."""
+    return _slug(text, max_length, is_ascii=True)
+
+
+def tag_slug(name: str) -> str:
+    """The identity of a tag, used both to store it and to filter a search by it.
+
+    "Parentalité numérique", "parentalite  numerique" and "PARENTALITÉ-NUMÉRIQUE" share
+    `parentalite-numerique`; "Cœur" is `coeur`. Letters of other scripts are kept (not
+    dropped), so a tag written in Greek or Arabic still has an identity.
+    """
+    return _slug(name, TAG_SLUG_MAX, is_ascii=False)

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from commons.entries.kinds import EntryKind
+from commons.kinds import EntryKind
 from commons.text import plain_excerpt, render_markdown
 
 # Everything is served from this host: the policy makes a stray external asset fail loudly.
@@ -31,6 +33,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute address for another tool (the API, feeds): the configured public base URL
+    plus the route, never the request's Host header, which any client can set."""
+    return current_app.config["COMMONS_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -39,33 +47,46 @@ def init_app(app: Flask) -> None:
         date=lambda v, fmt="long": format_date(v, fmt) if v else "",
         datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "",
     )
-    app.jinja_env.globals.update(all_kinds=list(EntryKind), url_rules=app.view_functions)
+    app.jinja_env.globals.update(all_kinds=list(EntryKind))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    if app.config.get("COMMONS_PROXY_COUNT"):
+        # Behind N reverse proxies that set X-Forwarded-*: trust exactly those, no more.
+        count = int(app.config["COMMONS_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    app.after_request(security_headers)
+    register_error_pages(app)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
 
-    messages = {
-        400: _l("Requête invalide"),
-        403: _l("Accès refusé"),
-        404: _l("Page introuvable"),
-        405: _l("Méthode non autorisée"),
-        413: _l("Envoi trop volumineux"),
-        422: _l("Données invalides"),
-        500: _l("Erreur interne"),
-    }
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
 
-    def render_error(code: int, detail: str | None = None):
-        title = str(messages.get(code, _("Erreur")))
-        if wants_json():
-            return jsonify({"error": {"code": code, "message": detail or title}}), code
-        return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+_MESSAGES = {
+    400: _l("Requête invalide"),
+    403: _l("Accès refusé"),
+    404: _l("Page introuvable"),
+    405: _l("Méthode non autorisée"),
+    409: _l("Conflit de modification"),
+    413: _l("Envoi trop volumineux"),
+    422: _l("Données invalides"),
+    500: _l("Erreur interne"),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title = str(_MESSAGES.get(code, _("Erreur")))
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": detail or title}}), code
+    return render_template("errors/error.html", code=code, title=title, detail=detail), code
+
+
+def register_error_pages(app: Flask) -> None:
+    from commons.extensions import db
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -76,10 +97,15 @@ def init_app(app: Flask) -> None:
         detail = error.description if getattr(error, "commons_detail", False) else None
         return render_error(error.code or 500, detail)
 
+    @app.errorhandler(StaleDataError)
+    def lost_race(error):
+        # A version check failed at flush: another request changed the same row first.
+        db.session.rollback()
+        return render_error(409, _("Quelqu'un a modifié ces données en même temps que vous : rien n'a été "
+                                   "enregistré. Rechargez la page et recommencez."))
+
     @app.errorhandler(500)
     def internal_error(error):
-        from commons.extensions import db
-
         db.session.rollback()
         return render_error(500)
 

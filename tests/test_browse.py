@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from commons.editions.models import Edition, Workshop
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
+from commons.kinds import EntryKind
 
 EDITION = "/editions/nec-sud-ouest-2023"
 COMMUNS = EDITION + "/ateliers/les-communs-de-la-mediation-numerique"
@@ -48,9 +48,10 @@ def report(app):
     """Only the 2023 edition, as the report gives it: the illustrative 2024 demo (lineage) would
     change the counts these tests pin down."""
     from commons.demo.loader import DEMO_2023, IMPORT_SUMMARY_2023, IMPORTED_AT_2023, load_edition_file
+    from tests.conftest import load_once_then_copy
 
-    load_edition_file(DEMO_2023, summary=IMPORT_SUMMARY_2023, created_at=IMPORTED_AT_2023)
-    db.session.commit()
+    load_once_then_copy("report", lambda: load_edition_file(DEMO_2023, summary=IMPORT_SUMMARY_2023,
+                                                            created_at=IMPORTED_AT_2023))
 
 
 @contextmanager

@@ -92,8 +92,9 @@ def test_carry_decide_compare_and_read_lineage(page, live_server, browser_login,
                   "Enregistrer la réalisation")
 
     # A new outcome of 2024.
-    from commons.editions.models import Workshop
     import sqlalchemy as sa
+
+    from commons.editions.models import Workshop
 
     workshop = db.session.scalar(sa.select(Workshop).where(Workshop.slug == "les-communs-de-la-mediation-numerique",
                                                            Workshop.edition.has(slug="nec-sud-ouest-2024")))

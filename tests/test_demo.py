@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from commons.demo import loader
 from commons.demo.loader import DEMO_2023, DemoDataError, load_demo, load_edition_data, read_data
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, WorkshopFormat
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, Revision, Tag
 from commons.extensions import db
+from commons.kinds import EntryKind
 
 SLUG = "nec-sud-ouest-2023"
 

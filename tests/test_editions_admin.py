@@ -1,13 +1,13 @@
 """Administration of editions and their programme: create, copy the programme, rename, delete."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage.models import LineageLink
 from commons.lineage.services import carry_entries
 

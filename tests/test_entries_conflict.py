@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from commons.entries import routes
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, Revision
 from commons.entries.services import EditConflict, revise_entry
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.models import utcnow
 
 

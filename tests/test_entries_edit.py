@@ -7,9 +7,9 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from commons.entries.kinds import EntryKind
 from commons.entries.models import BODY_MAX, Entry, EntryStatus, Revision, Tag
 from commons.extensions import db
+from commons.kinds import EntryKind
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from commons.entries.diff import Segment, condense, diff_text, tokenize
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, Revision
 from commons.entries.services import revise_entry
 from commons.extensions import db
+from commons.kinds import EntryKind
 
 
 def html(response) -> str:

@@ -1,8 +1,8 @@
 """JSON API: editions list, an entry's lineage, edition comparison, JSON errors."""
 from __future__ import annotations
 
-from commons.entries.kinds import EntryKind
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage import decisions
 from commons.lineage.services import carry_entries
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+
 import pytest
 import sqlalchemy as sa
 
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage.models import ActionStatus, CarryProposal, Decision, LineageLink, ProposalStatus
 from commons.lineage.services import carry_entries
 
@@ -181,7 +182,7 @@ def test_followup_page_lists_actions_and_facilitator_updates(facilitator_client,
     prefix = f"suivi-{link.target_entry_id}"
     assert client.post(f"/actions/suivi/{link.target_entry_id}").status_code == 302  # anonymous → sign in
     response = facilitator_client.post(f"/actions/suivi/{link.target_entry_id}", data={
-        f"{prefix}-status": "en_cours", f"{prefix}-owner": 0, f"{prefix}-note": "Lancée"})
+        f"{prefix}-status": "en_cours", f"{prefix}-owner": 0, f"{prefix}-note": "Lancée", f"{prefix}-base_version": 0})
     assert response.status_code == 302
     html = client.get("/actions/suivi?statut=en_cours").get_data(as_text=True).replace("&#39;", "'")
     assert "Créer des trousses à projet" in html

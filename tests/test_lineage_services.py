@@ -6,15 +6,28 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus, Revision
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage import decisions
 from commons.lineage.models import (
-    ActionFollowUp, ActionStatus, Carry, CarryProposal, Decision, DecisionLog, LineageLink, ProposalStatus,
+    ActionFollowUp,
+    ActionStatus,
+    Carry,
+    CarryProposal,
+    Decision,
+    DecisionLog,
+    LineageLink,
+    ProposalStatus,
 )
 from commons.lineage.services import (
-    LineageError, accept_proposal, carry_entries, load_entries, propose_carry, refuse_proposal, select_sources,
+    LineageError,
+    accept_proposal,
+    carry_entries,
+    load_entries,
+    propose_carry,
+    refuse_proposal,
+    select_sources,
 )
 
 
@@ -56,6 +69,13 @@ def refused(fn, *args, match: str, **kwargs) -> None:
         fn(*args, **kwargs)
     db.session.rollback()
     assert snapshot() == before
+
+
+def history(entry) -> list[str]:
+    """The entry's history events, oldest first, as the history page lists them."""
+    from commons.entries.history import events_of
+
+    return [event.summary for event in events_of(entry)]
 
 
 def carry(sources, target, author=None):
@@ -162,7 +182,8 @@ def test_keep(carried, facilitator):
     decisions.keep(link, actor=facilitator)
     db.session.commit()
     assert link.decision is Decision.KEPT and link.decided_by is facilitator and link.decided_at
-    assert link.target.revisions[-1].summary == "Décision : reconduit"
+    # A decision is in the entry's history, as an event: it writes no content revision.
+    assert history(link.target)[-1] == "Décision : reconduit" and link.target.revision_number == 1
     log = db.session.scalars(sa.select(DecisionLog).where(DecisionLog.entry_id == link.target_entry_id)).all()
     assert [row.decision for row in log] == [Decision.PENDING, Decision.KEPT] and log[-1].actor_id == facilitator.id
     refused(decisions.keep, link, actor=facilitator, match="déjà été prise")
@@ -196,8 +217,11 @@ def test_merge_links_every_origin_to_one_entry(carried, facilitator):
     assert a.target is keeper and b.target is keeper
     assert {a.decision, b.decision} == {Decision.MERGED}
     assert absorbed.status is EntryStatus.ARCHIVED
-    assert "Fusionnée dans « Écoute bienveillante et neutralité »" in absorbed.revisions[-1].summary
-    assert "réunit « Écoute et bienveillance », « Posture de neutralité »" in keeper.revisions[-1].summary
+    assert "fusionné dans « Écoute bienveillante et neutralité » ; fiche archivée" in history(absorbed)[-1]
+    assert absorbed.revision_number == 1  # archived by the decision, its content unchanged
+    assert {"« Écoute et bienveillance » fusionné", "« Posture de neutralité » fusionné"} <= {
+        event.split(" dans ")[0].removeprefix("Décision : fusionné — ") for event in history(keeper)}
+    assert keeper.revisions[-1].summary == "Nouvelle formulation après fusion"
 
 
 def test_merge_refuses_different_kinds_and_single_entries(carried, facilitator):

@@ -1,10 +1,10 @@
 """The wiki's "recent changes": every revision of published entries, newest first, paged."""
 import pytest
 
-from commons.entries.kinds import EntryKind
 from commons.entries.models import EntryStatus
 from commons.entries.services import revise_entry
 from commons.extensions import db
+from commons.kinds import EntryKind
 
 
 @pytest.fixture

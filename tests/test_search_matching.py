@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from commons.entries.kinds import EntryKind
 from commons.entries.models import EntryStatus
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.search.query import parse
 
 

@@ -7,7 +7,7 @@ import click
 
 from commons.accounts.models import Role
 from commons.accounts.services import AccountError, create_user
-from commons.extensions import db
+from commons.database import unit_of_work
 
 users_cli = click.Group("users", help="Gérer les comptes.")
 
@@ -29,9 +29,8 @@ def create(email: str, role: str, display_name: str) -> None:
     """Créer un compte ; le mot de passe est demandé (ou lu sur l'entrée standard)."""
     password = _read_password()
     try:
-        user = create_user(email, password, Role(role), display_name)
+        with unit_of_work():
+            user = create_user(email, password, Role(role), display_name)
     except AccountError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"Compte créé : {user.email} ({user.role.value})")

@@ -1,6 +1,11 @@
-"""View decorators for roles. Anonymous visitors read; signed-in users write."""
+"""The one place that answers "may this person do this?": views, templates and services ask here.
+
+Anonymous visitors read everything published; each action below needs a role at least as
+high as the one it names.
+"""
 from __future__ import annotations
 
+import enum
 from functools import wraps
 
 from flask_babel import gettext as _
@@ -11,7 +16,25 @@ from commons.extensions import login_manager
 from commons.web import abort_with
 
 
-def role_required(role: Role):
+class Permission(enum.Enum):
+    WRITE_ENTRIES = "write_entries"  # create, edit, revert entries; propose a carry
+    DECIDE = "decide"  # carry entries into an edition, decide on them, follow actions up
+    MANAGE_EDITIONS = "manage_editions"  # editions, programmes, workshops
+
+    @property
+    def role(self) -> Role:
+        return {Permission.WRITE_ENTRIES: Role.CONTRIBUTOR, Permission.DECIDE: Role.FACILITATOR,
+                Permission.MANAGE_EDITIONS: Role.ADMIN}[self]
+
+
+def can(permission: Permission | str) -> bool:
+    """True when the signed-in person holds `permission` (templates pass its value)."""
+    if isinstance(permission, str):
+        permission = Permission(permission)
+    return current_user.is_authenticated and current_user.has_role(permission.role)
+
+
+def permission_required(permission: Permission):
     """Anonymous → sign-in page; signed in without the role → 403 with a French message."""
 
     def decorator(view):
@@ -19,14 +42,11 @@ def role_required(role: Role):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not current_user.has_role(role):
-                abort_with(403, _("Cette action est réservée au rôle « %(role)s » ou supérieur.", role=role.label))
+            if not can(permission):
+                abort_with(403, _("Cette action est réservée au rôle « %(role)s » ou supérieur.",
+                                  role=permission.role.label))
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
-
-
-def current_role_at_least(role: Role) -> bool:
-    return current_user.is_authenticated and current_user.has_role(role)

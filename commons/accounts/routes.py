@@ -7,7 +7,6 @@ from flask_login import current_user, login_user, logout_user
 from commons.accounts import bp
 from commons.accounts.forms import LoginForm
 from commons.accounts.services import authenticate
-from commons.extensions import db
 
 
 def _safe_next(target: str | None) -> str:
@@ -28,7 +27,6 @@ def login():
             form.password.errors.append(_("Adresse ou mot de passe incorrect."))
             return render_template("accounts/login.html", form=form), 422
         login_user(user, remember=form.remember.data)
-        db.session.commit()
         flash(_("Vous êtes connecté·e."), "success")
         return redirect(_safe_next(form.next.data))
     status = 422 if form.is_submitted() else 200

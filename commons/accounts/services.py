@@ -2,24 +2,35 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from commons.accounts.models import Role, User
+from commons.errors import ServiceError
 from commons.extensions import db
 from commons.models import utcnow
+from commons.validation import TextRule
 
 PASSWORD_MIN = 10
 
 
-class AccountError(ValueError):
-    """A French message for the user."""
+class AccountError(ServiceError):
+    """A refused account operation; the message is French."""
+
+
+DISPLAY_NAME = TextRule(_l("Le nom affiché"), 120, "display_name", error=AccountError)
+EMAIL = TextRule(_l("L'adresse électronique"), 254, "email", error=AccountError)
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    return EMAIL.clean(email).lower()
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    try:
+        email = normalise_email(email)
+    except AccountError:  # an address no account can have (control characters...)
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def create_user(email: str, password: str, role: Role = Role.CONTRIBUTOR, display_name: str = "") -> User:
@@ -30,7 +41,7 @@ def create_user(email: str, password: str, role: Role = Role.CONTRIBUTOR, displa
         raise AccountError(f"Un compte existe déjà pour {email}.")
     if len(password) < PASSWORD_MIN:
         raise AccountError(f"Le mot de passe doit compter au moins {PASSWORD_MIN} caractères.")
-    user = User(email=email, role=role, display_name=display_name.strip())
+    user = User(email=email, role=role, display_name=DISPLAY_NAME.clean(display_name))
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

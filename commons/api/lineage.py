@@ -5,8 +5,8 @@ from flask import jsonify
 from flask_babel import gettext as _
 
 from commons.api import bp
-from commons.entries.models import Entry
 from commons.database import get_by_id
+from commons.entries.models import Entry
 from commons.lineage.queries import entry_json, entry_lineage, link_json
 from commons.web import abort_with
 

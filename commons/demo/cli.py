@@ -5,6 +5,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from commons.database import unit_of_work
 from commons.extensions import db
 
 demo_cli = click.Group("demo", help="Données de démonstration (NEC Sud-Ouest).")
@@ -34,14 +35,10 @@ def load_command(if_empty: bool) -> None:
         click.echo(f"La base contient déjà {len(before)} édition(s) : données de démonstration non chargées.")
         return
     try:
-        loaded = load_demo()
-        db.session.commit()
+        with unit_of_work():
+            loaded = load_demo()
     except DemoDataError as exc:
-        db.session.rollback()
         raise click.ClickException(f"Données de démonstration invalides — {exc}") from exc
-    except Exception:
-        db.session.rollback()
-        raise
     if not loaded:
         click.echo("Données de démonstration déjà chargées : rien à faire.")
         return

@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from commons.editions.models import Edition, Structure, Workshop
-from commons.entries.kinds import EntryKind
+from commons.editions.services import copy_programme
 from commons.entries.models import Entry
 from commons.entries.services import create_entry
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage import decisions
 from commons.lineage.models import ActionStatus, LineageLink
-from commons.lineage.programme import copy_programme
 from commons.lineage.services import carry_entries, followup_of, select_sources
 from commons.text import fold
 

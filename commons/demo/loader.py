@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, WorkshopFormat
-from commons.entries.kinds import EntryKind
 from commons.entries.services import EntryError, create_entry, parse_tags, validate_body, validate_title
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.text import slugify
 
 DATA_DIR = Path(__file__).resolve().parent

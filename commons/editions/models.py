@@ -1,20 +1,20 @@
-"""Editions (one yearly event), their programme (workshops) and the structures involved."""
+"""Editions (one yearly event), their programme (workshops) and the structures involved.
+
+Nothing here knows entries: the entries package owns the relation (`Entry.workshop`, and the
+`Workshop.entries` backref it adds), so the models import in one direction only.
+"""
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commons.extensions import db
-from commons.entries.kinds import EntryKind
+from commons.kinds import EntryKind
 from commons.models import TimestampMixin, enum_column
-
-if TYPE_CHECKING:
-    from commons.entries.models import Entry
 
 
 class WorkshopFormat(enum.Enum):
@@ -88,6 +88,16 @@ class Edition(TimestampMixin, db.Model):
         cascade="all, delete-orphan", passive_deletes=True,
     )
 
+    @property
+    def held_on(self) -> date:
+        """When the edition took place: its first day, else the first of January of its year."""
+        return self.starts_on or date(self.year, 1, 1)
+
+    @property
+    def chronological_key(self) -> tuple[date, int]:
+        """The one order of editions: by date, then by id (the newest first is its reverse)."""
+        return (self.held_on, self.id)
+
     def __repr__(self) -> str:
         return f"<Edition {self.slug}>"
 
@@ -117,7 +127,6 @@ class Workshop(TimestampMixin, db.Model):
         back_populates="workshop", order_by="GuidingQuestion.position",
         cascade="all, delete-orphan", passive_deletes=True,
     )
-    entries: Mapped[list[Entry]] = relationship(back_populates="workshop", passive_deletes=True)
 
     def __repr__(self) -> str:
         return f"<Workshop {self.slug}>"

@@ -1,4 +1,8 @@
-"""Browsing the editions: home page, list of editions, an edition's programme, a workshop."""
+"""Browsing the editions: home page, list of editions, an edition's programme, a workshop.
+
+What other domains show on these pages (entry counts, a workshop's outcomes, its decisions)
+comes through the panels they registered (`commons.panels`).
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -7,8 +11,9 @@ from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from commons.editions import bp
-from commons.editions import services
+from commons.editions import bp, queries
+from commons.editions.models import Edition, Workshop
+from commons.panels import Slot, badges, sections
 from commons.text import plain_excerpt
 from commons.web import abort_with
 
@@ -29,40 +34,45 @@ def date_range(start: date | None, end: date | None = None) -> str:
     return _("du %(first)s au %(last)s", first=first, last=last)
 
 
+def edition_or_404(slug: str) -> Edition:
+    edition = queries.get_edition(slug)
+    if edition is None:
+        abort_with(404, _("Aucune édition ne porte l'identifiant « %(slug)s ».", slug=slug))
+    return edition
+
+
+def workshop_or_404(edition_slug: str, workshop_slug: str) -> Workshop:
+    workshop = queries.get_workshop(edition_slug, workshop_slug)
+    if workshop is None:
+        abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
+    return workshop
+
+
 @bp.route("/")
 def home():
-    return render_template(
-        "editions/home.html",
-        editions=services.list_editions(),
-        entry_counts=services.edition_entry_counts(),
-        kind_counts=services.kind_counts(),
-        revisions=services.latest_revisions(limit=10),
-    )
+    editions = queries.newest_first()
+    return render_template("editions/home.html", editions=editions,
+                           cards=badges(Slot.EDITION_CARDS, editions), sections=sections(Slot.HOME))
 
 
 @bp.route("/editions")
 def editions():
-    return render_template(
-        "editions/list.html", editions=services.list_editions(), entry_counts=services.edition_entry_counts(),
-    )
+    editions = queries.newest_first()
+    return render_template("editions/list.html", editions=editions, cards=badges(Slot.EDITION_CARDS, editions))
 
 
 @bp.route("/editions/<slug>")
 def edition(slug: str):
-    edition = services.get_edition(slug)
-    if edition is None:
-        abort_with(404, _("Aucune édition ne porte l'identifiant « %(slug)s ».", slug=slug))
+    edition = edition_or_404(slug)
     return render_template(
-        "editions/edition.html", edition=edition, days=services.programme(edition),
-        entry_counts=services.workshop_entry_counts(edition), meta_description=plain_excerpt(edition.description),
+        "editions/edition.html", edition=edition, days=queries.programme(edition),
+        sessions=badges(Slot.PROGRAMME, edition.workshops), meta_description=plain_excerpt(edition.description),
     )
 
 
 @bp.route("/editions/<edition_slug>/ateliers/<workshop_slug>")
 def workshop(edition_slug: str, workshop_slug: str):
-    workshop = services.get_workshop(edition_slug, workshop_slug)
-    if workshop is None:
-        abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
+    workshop = workshop_or_404(edition_slug, workshop_slug)
     return render_template("editions/workshop.html", workshop=workshop, edition=workshop.edition,
-                           groups=services.workshop_outcomes(workshop),
+                           sections=sections(Slot.WORKSHOP, workshop=workshop),
                            meta_description=plain_excerpt(workshop.description))

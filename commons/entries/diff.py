@@ -12,11 +12,9 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from commons.editions.models import Workshop
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, Revision
-from commons.entries.services import tag_slug
-from commons.extensions import db
+from commons.kinds import EntryKind
+from commons.text import tag_slug
 
 TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 SENTENCE_END = re.compile(r"(?<=[.!?…;])(?=\s)")
@@ -200,7 +198,7 @@ def side_of_entry(entry: Entry) -> Side:
                 entry.workshop.title if entry.workshop else "")
 
 
-def side_of_revision(revision: Revision) -> Side:
-    workshop = db.session.get(Workshop, revision.workshop_id) if revision.workshop_id else None
+def side_of_revision(revision: Revision, workshop_titles: dict[int, str]) -> Side:
+    """`workshop_titles` maps the revision's workshop id to its title (a gone workshop: absent)."""
     return Side(revision.kind, revision.title, revision.body, tuple(revision.tag_names),
-                workshop.title if workshop else "")
+                workshop_titles.get(revision.workshop_id, "") if revision.workshop_id else "")

@@ -14,8 +14,9 @@ from wtforms.validators import ValidationError
 from commons.database import get_by_id, parse_int
 from commons.editions.models import Edition, Workshop
 from commons.entries import services
-from commons.entries.kinds import EntryKind
 from commons.entries.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX
+from commons.errors import ServiceError
+from commons.kinds import EntryKind
 
 BODY_HINT = _l(
     "Mise en forme Markdown : **gras**, *italique*, listes commençant par « - », "
@@ -73,7 +74,7 @@ def _service_check(check):
     def validate(form, field):
         try:
             check(field.data or "")
-        except services.EntryError as exc:
+        except ServiceError as exc:
             raise ValidationError(str(exc)) from exc
 
     return validate

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from commons.entries.kinds import EntryKind
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.models import TimestampMixin, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ class EntryStatus(enum.Enum):
     @property
     def label(self) -> str:
         return str({EntryStatus.PUBLISHED: _l("Publiée"), EntryStatus.ARCHIVED: _l("Archivée")}[self])
+
+    @property
+    def is_archived(self) -> bool:
+        return self is EntryStatus.ARCHIVED
 
 
 entry_tags = sa.Table(
@@ -76,7 +80,10 @@ class Entry(TimestampMixin, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     edition: Mapped[Edition] = relationship()
-    workshop: Mapped[Workshop | None] = relationship(back_populates="entries")
+    # This side owns the relation and adds `Workshop.entries`, so editions never import entries.
+    # Deleting a workshop through the ORM loads its entries and sets their workshop to None:
+    # the session stays true to the database and the search hooks see each entry change.
+    workshop: Mapped[Workshop | None] = relationship(backref=backref("entries", order_by="Entry.id"))
     parent: Mapped[Entry | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Entry]] = relationship(back_populates="parent", order_by="(Entry.position, Entry.id)")
     tags: Mapped[list[Tag]] = relationship(secondary=entry_tags, order_by="Tag.slug")

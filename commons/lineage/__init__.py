@@ -1,16 +1,18 @@
-"""Carrying entries from one edition to the next: lineage links, decisions, comparison,
-follow-up of actions, and the administration of editions and their programme."""
+"""Carrying entries from one edition to the next: lineage links, decisions, comparison, and the
+follow-up of actions. Shows itself on the entry and workshop pages through panels."""
 from flask import Blueprint, Flask
 
 bp = Blueprint("lineage", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from commons.lineage import models, routes, routes_admin  # noqa: F401
+    from commons.entries.history import register_source
+    from commons.lineage import models, panels, routes  # noqa: F401  (registers models and views)
     from commons.lineage.cli import lineage_cli
-    from commons.lineage.queries import entry_lineage
+    from commons.panels import Slot, register
 
-    # The entry page (entries package) includes lineage/_entry_lineage.html, which asks for this.
-    app.jinja_env.globals["entry_lineage"] = entry_lineage
+    register(app, Slot.ENTRY, panels.entry_section)
+    register(app, Slot.WORKSHOP, panels.workshop_section, order=5)
+    register_source(app, panels.history_events)
     app.cli.add_command(lineage_cli)
     app.register_blueprint(bp)

@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 
 from commons.editions.models import Edition
-from commons.entries.models import Entry
-from commons.extensions import db
-from commons.lineage.models import LineageLink
+from commons.editions.queries import get_edition
+from commons.lineage.check import backwards_links, contradictory_proposals
 from commons.lineage.queries import compare_editions
-from commons.lineage.services import edition_date
 
 lineage_cli = click.Group("lineage", help="Filiation des fiches d'une édition à l'autre.")
 
 
 def _edition(slug: str) -> Edition:
-    edition = db.session.scalar(sa.select(Edition).where(Edition.slug == slug))
+    edition = get_edition(slug)
     if edition is None:
         raise click.ClickException(f"Édition inconnue : {slug}")
     return edition
@@ -36,17 +33,12 @@ def compare_command(a: str, b: str) -> None:
 
 @lineage_cli.command("check")
 def check_command() -> None:
-    """Vérifier que chaque lien va d'une édition vers une édition postérieure (sinon, code de sortie 1)."""
-    bad = 0
-    source, target = sa.orm.aliased(Entry), sa.orm.aliased(Entry)
-    rows = db.session.execute(sa.select(LineageLink, source, target)
-                              .join(source, LineageLink.source_entry_id == source.id)
-                              .join(target, LineageLink.target_entry_id == target.id)).all()
-    for link, src, dst in rows:
-        if edition_date(dst.edition) <= edition_date(src.edition):
-            bad += 1
-            click.echo(f"lien {link.id} : fiche {src.id} ({src.edition.slug}) → fiche {dst.id} "
-                       f"({dst.edition.slug}) ne va pas vers une édition postérieure", err=True)
-    click.echo(f"{len(rows)} lien(s) vérifié(s), {bad} problème(s).")
-    if bad:
+    """Vérifier la filiation : liens vers une édition postérieure, propositions sans réponse contradictoire
+    (code de sortie 1 en cas de problème)."""
+    checked, problems = backwards_links()
+    problems += contradictory_proposals()
+    for line in problems:
+        click.echo(line, err=True)
+    click.echo(f"{checked} lien(s) vérifié(s), {len(problems)} problème(s).")
+    if problems:
         raise SystemExit(1)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from commons.entries.models import Entry
 
 REASON_MAX = 2000
+DECISION_SUMMARY_MAX = 300
 
 
 class Decision(enum.Enum):
@@ -38,6 +39,16 @@ class Decision(enum.Enum):
     @property
     def plural(self) -> str:
         return str(_DECISION_LABELS[self][1])
+
+    @property
+    def is_pending(self) -> bool:
+        return self is Decision.PENDING
+
+    @property
+    def is_open(self) -> bool:
+        """Still open to a decision: pending, or kept/reworded (an action kept in 2024 can
+        still be realised or dropped)."""
+        return not self.is_final
 
     @property
     def is_final(self) -> bool:
@@ -66,6 +77,10 @@ class ProposalStatus(enum.Enum):
     def label(self) -> str:
         return str({ProposalStatus.PENDING: _l("En attente"), ProposalStatus.ACCEPTED: _l("Acceptée"),
                     ProposalStatus.REFUSED: _l("Refusée")}[self])
+
+    @property
+    def is_pending(self) -> bool:
+        return self is ProposalStatus.PENDING
 
 
 class ActionStatus(enum.Enum):
@@ -136,7 +151,7 @@ class DecisionLog(db.Model):
     entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
     source_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
     related_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"))
-    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    summary: Mapped[str] = mapped_column(sa.String(DECISION_SUMMARY_MAX), default="")
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     evidence: Mapped[str] = mapped_column(sa.Text, default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -177,6 +192,8 @@ class ActionFollowUp(db.Model):
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus), default=ActionStatus.PROPOSED)
     owner_structure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("structures.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Bumped by every update; the form sends the one it showed, so a stale form is a conflict.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -8,17 +8,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from commons.editions.models import Edition, Structure, Workshop
+from commons.editions.queries import earlier_editions
 from commons.entries.diff import condense, diff_text
-from commons.entries.kinds import EntryKind
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage.models import (
-    ActionFollowUp, ActionStatus, CarryProposal, Decision, DecisionLog, LineageLink,
+    ActionFollowUp,
+    ActionStatus,
+    CarryProposal,
+    Decision,
+    DecisionLog,
+    LineageLink,
 )
-from commons.lineage.services import edition_date, editions_in_order, walk
+from commons.lineage.services import LINK_DISPLAY, walk
 
 # The order in which a comparison lists what happened to the outcomes of edition A.
 BUCKETS = (Decision.KEPT, Decision.REWORDED, Decision.MERGED, Decision.SPLIT, Decision.DROPPED,
@@ -29,14 +35,13 @@ BUCKETS = (Decision.KEPT, Decision.REWORDED, Decision.MERGED, Decision.SPLIT, De
 
 def source_workshops(target: Workshop) -> list[Workshop]:
     """Workshops of earlier editions, latest edition first: where outcomes can be carried from."""
-    earlier = [e for e in editions_in_order() if edition_date(e) < edition_date(target.edition)]
-    return [w for e in reversed(earlier) for w in e.workshops]
+    return [w for e in reversed(earlier_editions(target.edition)) for w in e.workshops]
 
 
 def workshop_links(workshop: Workshop) -> list[LineageLink]:
     return db.session.scalars(sa.select(LineageLink).join(Entry, LineageLink.target_entry_id == Entry.id)
                               .where(Entry.workshop_id == workshop.id)
-                              .order_by(Entry.kind, Entry.position, LineageLink.id)).all()
+                              .order_by(Entry.kind, Entry.position, LineageLink.id).options(*LINK_DISPLAY)).all()
 
 
 def unlinked_entries(workshop: Workshop, linked_ids: set[int]) -> list[Entry]:
@@ -51,11 +56,8 @@ def unlinked_entries(workshop: Workshop, linked_ids: set[int]) -> list[Entry]:
 
 def workshop_proposals(workshop: Workshop) -> list[CarryProposal]:
     return db.session.scalars(sa.select(CarryProposal).where(CarryProposal.target_workshop_id == workshop.id)
-                              .order_by(CarryProposal.status, CarryProposal.created_at)).all()
-
-
-def structures_by_name() -> list[Structure]:
-    return db.session.scalars(sa.select(Structure).order_by(Structure.name)).all()
+                              .order_by(CarryProposal.status, CarryProposal.created_at)
+                              .options(selectinload(CarryProposal.source).selectinload(Entry.edition))).all()
 
 
 # --- an entry's lineage -----------------------------------------------------------------------
@@ -81,7 +83,7 @@ class EntryLineage:
                 entries[link.source.id] = link.source
             entries[link.target.id] = link.target
             incoming[link.target.id].append(link)
-        ordered = sorted(entries.values(), key=lambda e: (edition_date(e.edition), e.edition_id, e.position, e.id))
+        ordered = sorted(entries.values(), key=lambda e: (e.edition.held_on, e.edition_id, e.position, e.id))
         return [{"entry": e, "is_current": e.id == self.entry.id, "links": incoming.get(e.id, [])} for e in ordered]
 
 
@@ -90,12 +92,13 @@ def entry_lineage(entry: Entry) -> EntryLineage:
     descendants = walk(entry, upwards=False)
     # A "nouveau" link has no source, so the upward walk does not see it.
     new = db.session.scalars(sa.select(LineageLink).where(
-        LineageLink.target_entry_id == entry.id, LineageLink.source_entry_id.is_(None))).all()
+        LineageLink.target_entry_id == entry.id, LineageLink.source_entry_id.is_(None)).options(*LINK_DISPLAY)).all()
     ids = {entry.id}
     for link in ancestors + descendants:
         ids.update(i for i in (link.source_entry_id, link.target_entry_id) if i)
     log = db.session.scalars(sa.select(DecisionLog).where(DecisionLog.entry_id.in_(ids))
-                             .order_by(DecisionLog.created_at, DecisionLog.id)).all()
+                             .order_by(DecisionLog.created_at, DecisionLog.id)
+                             .options(selectinload(DecisionLog.actor))).all()
     return EntryLineage(entry, ancestors + list(new), descendants, list(log))
 
 
@@ -178,7 +181,7 @@ class Comparison:
 
     @property
     def is_backwards(self) -> bool:
-        return edition_date(self.a) > edition_date(self.b)
+        return self.a.held_on > self.b.held_on
 
     @property
     def totals(self) -> dict[str, int]:
@@ -200,7 +203,7 @@ def compare_editions(a: Edition, b: Edition) -> Comparison:
         sa.select(LineageLink).join(source, LineageLink.source_entry_id == source.id)
         .join(target, LineageLink.target_entry_id == target.id)
         .where(source.edition_id == a.id, target.edition_id == b.id)
-        .order_by(source.position, source.id, target.id)).all()
+        .order_by(source.position, source.id, target.id).options(*LINK_DISPLAY)).all()
     per_kind = {kind: KindComparison(kind) for kind in EntryKind}
     carried_sources = set()
     for link in links:
@@ -280,6 +283,7 @@ class ActionRow:
     owner: Structure | None
     last_link: LineageLink | None
     note: str = ""
+    version: int = 0  # of the follow-up row: the form sends it back to detect a stale update
 
 
 def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
@@ -287,14 +291,16 @@ def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
 
     Copies absorbed by a merge (archived, no link left) are skipped: their origin lives on in the merge.
     """
-    actions = db.session.scalars(sa.select(Entry).where(Entry.kind == EntryKind.ACTION)).all()
+    actions = db.session.scalars(sa.select(Entry).where(Entry.kind == EntryKind.ACTION)
+                                 .options(selectinload(Entry.edition))).all()
     links = db.session.scalars(sa.select(LineageLink).join(Entry, LineageLink.target_entry_id == Entry.id)
                                .where(Entry.kind == EntryKind.ACTION)).all()
     has_descendant = {l.source_entry_id for l in links if l.source_entry_id}
     incoming: dict[int, list[LineageLink]] = defaultdict(list)
     for link in links:
         incoming[link.target_entry_id].append(link)
-    followups = {f.entry_id: f for f in db.session.scalars(sa.select(ActionFollowUp))}
+    followups = {f.entry_id: f for f in db.session.scalars(sa.select(ActionFollowUp)
+                                                           .options(selectinload(ActionFollowUp.owner)))}
     by_id = {e.id: e for e in actions}
     rows = []
     for entry in actions:
@@ -309,14 +315,15 @@ def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
             parents = [p for p in parents if p not in seen]
             if not parents:
                 break
-            root = min((by_id[p] for p in parents), key=lambda e: (edition_date(e.edition), e.id))
+            root = min((by_id[p] for p in parents), key=lambda e: (e.edition.held_on, e.id))
             seen.add(root.id)
         followup = followups.get(entry.id)
         last = max(incoming.get(entry.id, []), key=lambda l: l.decided_at or l.created_at, default=None)
         rows.append(ActionRow(entry, root.edition, followup.status if followup else ActionStatus.PROPOSED,
-                              followup.owner if followup else None, last, followup.note if followup else ""))
+                              followup.owner if followup else None, last, followup.note if followup else "",
+                              followup.version if followup else 0))
     if status is not None:
         rows = [r for r in rows if r.status is status]
     order = list(ActionStatus)
-    return sorted(rows, key=lambda r: (order.index(r.status), -edition_date(r.entry.edition).toordinal(),
+    return sorted(rows, key=lambda r: (order.index(r.status), -r.entry.edition.held_on.toordinal(),
                                        r.entry.title.casefold()))

@@ -1,51 +1,69 @@
 """Lineage pages: carry outcomes into a workshop, decide on them, an entry's lineage,
-edition comparison, the follow-up of actions."""
+edition comparison, the follow-up of actions.
+
+Views parse, call a service and render or redirect; the request's unit of work commits. A
+refusal answers its error's status (422, or 409 when someone else decided first).
+"""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
+from flask_login import current_user
 
-from commons.accounts.models import Role
-from commons.accounts.permissions import current_role_at_least, role_required
+from commons.accounts.permissions import Permission, can, permission_required
 from commons.database import get_by_id, parse_int
-from commons.editions.models import Edition, Workshop
-from commons.editions.services import get_edition, get_workshop
-from commons.entries.kinds import EntryKind
+from commons.editions.models import Workshop
+from commons.editions.queries import editions_in_order, structures_by_name
+from commons.editions.routes import edition_or_404, workshop_or_404
 from commons.entries.models import Entry
+from commons.entries.queries import build_tree
 from commons.entries.routes import entry_or_404
 from commons.entries.services import EditConflict
-from commons.extensions import db
+from commons.forms import EmptyForm, opts
+from commons.kinds import EntryKind
 from commons.lineage import bp, decisions
 from commons.lineage.forms import (
-    CarryForm, EmptyForm, EvidenceForm, FollowUpForm, MergeForm, OriginForm, ReasonForm, RefuseForm, RewordForm,
-    SplitForm, opts,
+    CarryForm,
+    EvidenceForm,
+    FollowUpForm,
+    MergeForm,
+    OriginForm,
+    ReasonForm,
+    RefuseForm,
+    RewordForm,
+    SplitForm,
 )
-from commons.lineage.models import ActionStatus, CarryProposal, Decision, LineageLink, ProposalStatus
+from commons.lineage.models import ActionStatus, CarryProposal, Decision, LineageLink
 from commons.lineage.queries import (
-    action_rows, compare_editions, entry_lineage, source_workshops, structures_by_name, unlinked_entries,
-    workshop_links, workshop_proposals,
+    BUCKETS,
+    action_rows,
+    compare_editions,
+    entry_lineage,
+    source_workshops,
+    unlinked_entries,
+    workshop_links,
+    workshop_proposals,
 )
 from commons.lineage.services import (
-    CarryMode, LineageError, accept_proposal, carried_into, carry_entries, editions_in_order, entries_to_carry,
-    load_entries, propose_carry, refuse_proposal, select_sources,
+    CarryMode,
+    LineageError,
+    accept_proposal,
+    carried_into,
+    carry_entries,
+    entries_to_carry,
+    load_entries,
+    propose_carry,
+    refuse_proposal,
+    select_sources,
 )
 from commons.web import abort_with
 
-
-def edition_or_404(slug: str) -> Edition:
-    edition = get_edition(slug)
-    if edition is None:
-        abort_with(404, _("Aucune édition ne porte l'identifiant « %(slug)s ».", slug=slug))
-    return edition
+deciders_only = permission_required(Permission.DECIDE)
+writers_only = permission_required(Permission.WRITE_ENTRIES)
 
 
-def workshop_or_404(edition_slug: str, workshop_slug: str) -> Workshop:
-    workshop = get_workshop(edition_slug, workshop_slug)
-    if workshop is None:
-        abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
-    return workshop
+def _first_error(form) -> str:
+    return str(next(iter(e for errors in form.errors.values() for e in errors), _("Formulaire invalide.")))
 
 
 # --- carrying ---------------------------------------------------------------------------------
@@ -70,18 +88,18 @@ def _carry_choices(target: Workshop, form: CarryForm, preselect: bool = True) ->
 
 def _carry_page(target: Workshop, form: CarryForm, error: str | None = None, status: int = 200):
     chosen, entries = _carry_choices(target, form)
-    already = carried_into([e.id for e in entries], target.edition)
     return render_template("lineage/carry.html", target=target, form=form, source=chosen, entries=entries,
-                           already=already, error=error, can_carry=current_role_at_least(Role.FACILITATOR)), status
+                           already=carried_into([e.id for e in entries], target.edition), error=error,
+                           tree=build_tree(entries)), status
 
 
 @bp.route("/editions/<edition_slug>/ateliers/<workshop_slug>/reprise", methods=["GET", "POST"])
-@login_required
+@writers_only
 def carry(edition_slug, workshop_slug):
     target = workshop_or_404(edition_slug, workshop_slug)
     form = CarryForm()
     if request.method == "GET":
-        form.source.data = request.args.get("source", type=int)
+        form.source.data = parse_int(request.args.get("source"))
         return _carry_page(target, form)
     _carry_choices(target, form, preselect=False)  # the submitted values are checked against them
     if not form.validate_on_submit() or "load" in request.form:
@@ -89,21 +107,15 @@ def carry(edition_slug, workshop_slug):
     try:
         chosen = entries_to_carry(get_by_id(Workshop, form.source.data), CarryMode(form.mode.data),
                                   kind=EntryKind.from_value(form.kind.data), entry_ids=form.entries.data or [])
-        if current_role_at_least(Role.FACILITATOR):
+        if can(Permission.DECIDE):
             done = carry_entries(chosen, target=target, author=current_user)
             message = _("%(n)d fiche(s) reprise(s) dans « %(title)s » : à vous de décider de leur suite.",
                         n=len(done), title=target.title)
         else:
             done = propose_carry(chosen, target=target, author=current_user, note=form.note.data or "")
             message = _("%(n)d reprise(s) proposée(s) : un·e animateur·rice va les examiner.", n=len(done))
-        db.session.commit()
     except LineageError as exc:
-        db.session.rollback()
-        return _carry_page(target, form, error=str(exc), status=422)
-    except IntegrityError:
-        db.session.rollback()
-        return _carry_page(target, form, status=422, error=_(
-            "Une de ces fiches vient d'être reprise dans cette édition par quelqu'un d'autre. Rechargez la page."))
+        return _carry_page(target, form, error=str(exc), status=exc.status)
     flash(message, "success")
     return redirect(url_for("lineage.decisions_page", edition_slug=edition_slug, workshop_slug=workshop_slug))
 
@@ -128,18 +140,16 @@ def _decision_forms(link: LineageLink, failed: tuple | None) -> dict:
 def _decisions_page(workshop: Workshop, *, error: str | None = None, failed: tuple | None = None,
                     merge_form: MergeForm | None = None, status: int = 200):
     links = workshop_links(workshop)
-    pending = [l for l in links if l.decision is Decision.PENDING]
+    pending = [link for link in links if link.decision.is_pending]
     merge_form = merge_form or MergeForm(formdata=None)
     merge_form.links.choices = opts([(link.id, f"{link.target.title} ({link.target.kind.label})")
                                      for link in pending])
     return render_template(
         "lineage/decisions.html", workshop=workshop, links=links, pending=pending,
-        unlinked=unlinked_entries(workshop, {l.target_entry_id for l in links}),
-        proposals=workshop_proposals(workshop), forms={l.id: _decision_forms(l, failed) for l in links},
-        merge_form=merge_form,
-        empty_form=EmptyForm(formdata=None), refuse_form=RefuseForm(formdata=None), error=error,
-        can_decide=current_role_at_least(Role.FACILITATOR), Decision=Decision, EntryKind=EntryKind,
-        ProposalStatus=ProposalStatus,
+        unlinked=unlinked_entries(workshop, {link.target_entry_id for link in links}),
+        proposals=workshop_proposals(workshop), forms={link.id: _decision_forms(link, failed) for link in links},
+        merge_form=merge_form, refuse_form=RefuseForm(formdata=None), error=error,
+        can_decide=can(Permission.DECIDE),
     ), status
 
 
@@ -168,7 +178,7 @@ _DECIDE = {
 
 
 @bp.route("/editions/<edition_slug>/ateliers/<workshop_slug>/decisions/<int:link_id>/<action>", methods=["POST"])
-@role_required(Role.FACILITATOR)
+@deciders_only
 def decide(edition_slug, workshop_slug, link_id, action):
     workshop = workshop_or_404(edition_slug, workshop_slug)
     link = get_by_id(LineageLink, link_id)
@@ -177,65 +187,58 @@ def decide(edition_slug, workshop_slug, link_id, action):
     name, form_class, apply = _DECIDE[action]
     form = form_class(prefix=f"{name}-{link.id}")
     if not form.validate_on_submit():
-        message = next(iter(e for errors in form.errors.values() for e in errors), _("Formulaire invalide."))
-        return _decisions_page(workshop, error=str(message), failed=(link.id, name, form), status=422)
+        return _decisions_page(workshop, error=_first_error(form), failed=(link.id, name, form), status=422)
     try:
         apply(link, form, current_user)
-        db.session.commit()
-    except LineageError as exc:
-        db.session.rollback()
-        return _decisions_page(workshop, error=str(exc), failed=(link_id, name, form), status=422)
     except EditConflict:
-        db.session.rollback()
         return _decisions_page(workshop, status=409, failed=(link_id, name, form), error=_(
             "La fiche a été modifiée entre-temps : relisez-la puis reformulez-la à nouveau."))
+    except LineageError as exc:
+        return _decisions_page(workshop, error=str(exc), failed=(link_id, name, form), status=exc.status)
     flash(_("Décision enregistrée : %(decision)s.", decision=link.decision.label.lower()), "success")
     return redirect(url_for("lineage.decisions_page", edition_slug=edition_slug, workshop_slug=workshop_slug)
                     + f"#lien-{link_id}")
 
 
 @bp.route("/editions/<edition_slug>/ateliers/<workshop_slug>/decisions/fusion", methods=["POST"])
-@role_required(Role.FACILITATOR)
+@deciders_only
 def merge(edition_slug, workshop_slug):
     workshop = workshop_or_404(edition_slug, workshop_slug)
     form = MergeForm()
     if not form.validate_on_submit():
         return _decisions_page(workshop, error=_("Formulaire invalide."), merge_form=form, status=422)
+    links = [get_by_id(LineageLink, i) for i in form.links.data or []]
     try:
-        links = [get_by_id(LineageLink, i) for i in form.links.data or []]
-        if any(l is None or l.target.workshop_id != workshop.id for l in links):
+        if any(link is None or link.target.workshop_id != workshop.id for link in links):
             raise LineageError(_("Une des fiches cochées n'est plus dans cet atelier. Rechargez la page."))
         keeper = decisions.merge(links, actor=current_user, title=form.title.data or "")
-        db.session.commit()
+    except EditConflict:
+        return _decisions_page(workshop, error=_("Une des fiches a été modifiée entre-temps : rechargez la page."),
+                               merge_form=form, status=409)
     except LineageError as exc:
-        db.session.rollback()
-        return _decisions_page(workshop, error=str(exc), merge_form=form, status=422)
+        return _decisions_page(workshop, error=str(exc), merge_form=form, status=exc.status)
     flash(_("Fiches fusionnées dans « %(title)s ».", title=keeper.title), "success")
     return redirect(url_for("lineage.decisions_page", edition_slug=edition_slug, workshop_slug=workshop_slug))
 
 
 @bp.route("/editions/<edition_slug>/ateliers/<workshop_slug>/decisions/nouvelle/<int:entry_id>", methods=["POST"])
-@role_required(Role.FACILITATOR)
+@deciders_only
 def declare_new(edition_slug, workshop_slug, entry_id):
     workshop = workshop_or_404(edition_slug, workshop_slug)
     entry = get_by_id(Entry, entry_id)
     if entry is None or entry.workshop_id != workshop.id:
         abort_with(404, _("Cette fiche n'est pas dans cet atelier."))
-    if not EmptyForm().validate_on_submit():
-        abort_with(400, _("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."))
     try:
         decisions.declare_new(entry, actor=current_user)
-        db.session.commit()
     except LineageError as exc:
-        db.session.rollback()
-        return _decisions_page(workshop, error=str(exc), status=422)
+        return _decisions_page(workshop, error=str(exc), status=exc.status)
     flash(_("« %(title)s » est déclarée nouvelle.", title=entry.title), "success")
     return redirect(url_for("lineage.decisions_page", edition_slug=edition_slug, workshop_slug=workshop_slug))
 
 
 @bp.route("/editions/<edition_slug>/ateliers/<workshop_slug>/propositions/<int:proposal_id>/<answer>",
           methods=["POST"])
-@role_required(Role.FACILITATOR)
+@deciders_only
 def answer_proposal(edition_slug, workshop_slug, proposal_id, answer):
     workshop = workshop_or_404(edition_slug, workshop_slug)
     proposal = get_by_id(CarryProposal, proposal_id)
@@ -243,7 +246,7 @@ def answer_proposal(edition_slug, workshop_slug, proposal_id, answer):
         abort_with(404, _("Cette proposition de reprise n'existe pas pour cet atelier."))
     form = RefuseForm()
     if not form.validate_on_submit():
-        return _decisions_page(workshop, error=_("Formulaire invalide."), status=422)
+        return _decisions_page(workshop, error=_first_error(form), status=422)
     try:
         if answer == "accepter":
             accept_proposal(proposal, actor=current_user)
@@ -251,56 +254,53 @@ def answer_proposal(edition_slug, workshop_slug, proposal_id, answer):
         else:
             refuse_proposal(proposal, actor=current_user, reason=form.reason.data or "")
             message = _("Proposition refusée.")
-        db.session.commit()
-    except (LineageError, IntegrityError) as exc:
-        db.session.rollback()
-        text = str(exc) if isinstance(exc, LineageError) else _("Cette fiche est déjà reprise dans cette édition.")
-        return _decisions_page(workshop, error=text, status=422)
+    except LineageError as exc:
+        return _decisions_page(workshop, error=str(exc), status=exc.status)
     flash(message, "success")
     return redirect(url_for("lineage.decisions_page", edition_slug=edition_slug, workshop_slug=workshop_slug))
 
 
 # --- reading ----------------------------------------------------------------------------------
 
-@bp.route("/fiches/<int:entry_id>/filiation", methods=["GET", "POST"])
+def _lineage_page(entry: Entry, form: OriginForm, error: str | None = None, status: int = 200):
+    return render_template("lineage/entry.html", entry=entry, lineage=entry_lineage(entry), form=form,
+                           error=error, can_decide=can(Permission.DECIDE)), status
+
+
+@bp.route("/fiches/<int:entry_id>/filiation")
 def entry_page(entry_id):
+    return _lineage_page(entry_or_404(entry_id), OriginForm(formdata=None))
+
+
+@bp.route("/fiches/<int:entry_id>/filiation", methods=["POST"])
+@deciders_only
+def add_origin(entry_id):
     entry = entry_or_404(entry_id)
     form = OriginForm()
-    status = 200
-    error = None
-    if request.method == "POST":
-        if not current_role_at_least(Role.FACILITATOR):
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                source = load_entries([form.source_id.data])[0]
-                decisions.add_origin(entry, source, actor=current_user)
-                db.session.commit()
-                flash(_("Origine rattachée : « %(title)s ».", title=source.title), "success")
-                return redirect(url_for("lineage.entry_page", entry_id=entry.id))
-            except LineageError as exc:
-                db.session.rollback()
-                error = str(exc)
-        status = 422
-    return render_template("lineage/entry.html", entry=entry, lineage=entry_lineage(entry), form=form,
-                           error=error, can_decide=current_role_at_least(Role.FACILITATOR)), status
+    if not form.validate_on_submit():
+        return _lineage_page(entry, form, status=422)
+    try:
+        source = load_entries([form.source_id.data])[0]
+        decisions.add_origin(entry, source, actor=current_user)
+    except LineageError as exc:
+        return _lineage_page(entry, form, error=str(exc), status=exc.status)
+    flash(_("Origine rattachée : « %(title)s ».", title=source.title), "success")
+    return redirect(url_for("lineage.entry_page", entry_id=entry.id))
 
 
 @bp.route("/editions/comparer")
 def compare_index():
-    editions = editions_in_order()
-    a = request.args.get("a")
-    b = request.args.get("b")
+    a, b = request.args.get("a"), request.args.get("b")
     if a and b:
         return redirect(url_for("lineage.compare", a=a, b=b))
-    return render_template("lineage/compare_index.html", editions=editions)
+    return render_template("lineage/compare_index.html", editions=editions_in_order())
 
 
 @bp.route("/editions/<a>/comparer/<b>")
 def compare(a, b):
     first, second = edition_or_404(a), edition_or_404(b)
     return render_template("lineage/compare.html", comparison=compare_editions(first, second),
-                           editions=editions_in_order(), Decision=Decision)
+                           editions=editions_in_order(), buckets=BUCKETS, Decision=Decision)
 
 
 @bp.route("/actions/suivi")
@@ -309,43 +309,37 @@ def followup():
     return _followup_page(status)
 
 
-def _owner_choices():
-    return opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()])
-
-
 def _followup_page(status: ActionStatus | None, failed: tuple | None = None, code: int = 200):
     rows = action_rows(status)
-    owners = _owner_choices()
     forms = {}
-    for row in rows:
-        if failed and failed[0] == row.entry.id:
-            form = failed[1]
-        else:
-            form = FollowUpForm(prefix=f"suivi-{row.entry.id}", formdata=None, data={
-                "status": row.status.value, "owner": row.owner.id if row.owner else 0, "note": row.note})
-        form.owner.choices = owners
-        forms[row.entry.id] = form
+    if can(Permission.DECIDE):  # anonymous readers get the table, not one form per action
+        owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()])
+        for row in rows:
+            form = failed[1] if failed and failed[0] == row.entry.id else FollowUpForm(
+                prefix=f"suivi-{row.entry.id}", formdata=None, data={
+                    "status": row.status.value, "owner": row.owner.id if row.owner else 0, "note": row.note,
+                    "base_version": row.version})
+            form.owner.choices = owners
+            forms[row.entry.id] = form
     return render_template("lineage/followup.html", rows=rows, status=status, statuses=list(ActionStatus),
-                           forms=forms, can_edit=current_role_at_least(Role.FACILITATOR),
-                           error=failed[2] if failed else None), code
+                           forms=forms, can_edit=bool(forms), error=failed[2] if failed else None), code
 
 
 @bp.route("/actions/suivi/<int:entry_id>", methods=["POST"])
-@role_required(Role.FACILITATOR)
+@deciders_only
 def update_followup(entry_id):
     entry = entry_or_404(entry_id)
-    if entry.kind is not EntryKind.ACTION:
+    if not entry.kind.is_action:
         abort_with(404, _("Seules les actions ont un suivi."))
     form = FollowUpForm(prefix=f"suivi-{entry_id}")
-    form.owner.choices = _owner_choices()
+    form.owner.choices = opts([(0, "—")] + [(s.id, s.name) for s in structures_by_name()])
     if not form.validate_on_submit():
-        return _followup_page(None, failed=(entry_id, form, _("Formulaire invalide.")), code=422)
+        return _followup_page(None, failed=(entry_id, form, _first_error(form)), code=422)
     try:
         decisions.update_followup(entry, actor=current_user, status=ActionStatus(form.status.data),
-                                  owner_id=form.owner.data or None, note=form.note.data or "")
-        db.session.commit()
+                                  owner_id=form.owner.data or None, note=form.note.data or "",
+                                  base_version=form.base_version.number)
     except LineageError as exc:
-        db.session.rollback()
-        return _followup_page(None, failed=(entry_id, form, str(exc)), code=422)
+        return _followup_page(None, failed=(entry_id, form, str(exc)), code=exc.status)
     flash(_("Suivi de « %(title)s » mis à jour.", title=entry.title), "success")
     return redirect(url_for("lineage.followup") + f"#action-{entry_id}")

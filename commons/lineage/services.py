@@ -1,8 +1,9 @@
 """Carrying entries into a later edition, and contributors' carry proposals.
 
 Like indico's NoteCloner, a carry makes a fresh entry from the current content of the origin
-(first revision "Reprise de <édition>") and maps old → new so that sub-items follow their
-parent. Unlike a clone, the copy keeps a typed link to its origin: the lineage graph.
+(first revision "Reprise de <édition>", through `entries.services.create_entry`) and maps
+old → new so that sub-items follow their parent. Unlike a clone, the copy keeps a typed link
+to its origin: the lineage graph.
 
 Every check runs before the first write, so a refused carry changes nothing. Services flush,
 never commit.
@@ -11,70 +12,85 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from commons.accounts.models import User
-from commons.database import storable_ids
+from commons.database import claim, insert_or_ignore, parse_int, storable_ids
 from commons.editions.models import Edition, Workshop
-from commons.entries.kinds import EntryKind
-from commons.entries.models import Entry, EntryStatus, Revision
-from commons.entries.services import create_entry, touch
+from commons.entries.models import Entry, EntryStatus
+from commons.entries.services import create_entry
+from commons.errors import ConflictError, ServiceError
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.lineage.models import (
-    ActionFollowUp, ActionStatus, Carry, CarryProposal, Decision, DecisionLog, LineageLink, ProposalStatus,
+    DECISION_SUMMARY_MAX,
+    REASON_MAX,
+    ActionFollowUp,
+    ActionStatus,
+    Carry,
+    CarryProposal,
+    Decision,
+    DecisionLog,
+    LineageLink,
+    ProposalStatus,
 )
 from commons.models import utcnow
+from commons.validation import TextRule, shorten
 
 
-class LineageError(ValueError):
+class LineageError(ServiceError):
     """A refused lineage operation; the message is French and shown as is."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+
+class LineageConflict(LineageError, ConflictError):
+    """Someone decided first (or carried the same entry at the same moment): nothing was written."""
 
 
-# --- editions order ---------------------------------------------------------------------------
-
-def edition_date(edition: Edition) -> date:
-    return edition.starts_on or date(edition.year, 1, 1)
+def _rule(label, field: str, **kwargs) -> TextRule:
+    return TextRule(label, REASON_MAX, field, is_multiline=True, error=LineageError, **kwargs)
 
 
-def editions_in_order() -> list[Edition]:
-    editions = db.session.scalars(sa.select(Edition)).all()
-    return sorted(editions, key=lambda e: (edition_date(e), e.id))
-
-
-def previous_edition(edition: Edition) -> Edition | None:
-    earlier = [e for e in editions_in_order() if edition_date(e) < edition_date(edition)]
-    return earlier[-1] if earlier else None
+REASON = _rule(_l("La raison de l'abandon"), "reason", required=_l("Indiquez pourquoi cette fiche est abandonnée."))
+EVIDENCE = _rule(_l("Ce qui montre que l'action est réalisée"), "evidence",
+                 required=_l("Indiquez ce qui montre que l'action est réalisée."))
+NOTE = _rule(_l("La note"), "note")
+PROPOSAL_NOTE = _rule(_l("Le message pour l'animation"), "note")
+REFUSAL = _rule(_l("Le motif du refus"), "reason")
 
 
 def check_later(source: Edition, target: Edition) -> None:
     if source.id == target.id:
         raise LineageError(_("On ne reprend pas une fiche dans sa propre édition (%(edition)s) : "
                              "choisissez un atelier d'une édition suivante.", edition=target.name))
-    if edition_date(target) <= edition_date(source):
+    if target.held_on <= source.held_on:
         raise LineageError(_("%(target)s n'est pas postérieure à %(source)s : on ne reprend une fiche "
                              "que dans une édition suivante.", target=target.name, source=source.name))
 
 
 # --- graph ------------------------------------------------------------------------------------
 
-def _sources_of(entry_ids: set[int]) -> list[LineageLink]:
-    if not entry_ids:
-        return []
-    return db.session.scalars(sa.select(LineageLink).where(
-        LineageLink.target_entry_id.in_(entry_ids), LineageLink.source_entry_id.is_not(None))).all()
+# What a lineage shows of each link (both ends with their edition, who decided): loaded with
+# the links, so that walking a lineage and displaying it costs one query per generation.
+LINK_DISPLAY = (
+    selectinload(LineageLink.source).selectinload(Entry.edition),
+    selectinload(LineageLink.target).selectinload(Entry.edition),
+    selectinload(LineageLink.decided_by),
+)
 
 
-def _targets_of(entry_ids: set[int]) -> list[LineageLink]:
+def _links_touching(entry_ids: set[int], upwards: bool) -> list[LineageLink]:
     if not entry_ids:
         return []
-    return db.session.scalars(sa.select(LineageLink).where(LineageLink.source_entry_id.in_(entry_ids))).all()
+    if upwards:
+        where = (LineageLink.target_entry_id.in_(entry_ids), LineageLink.source_entry_id.is_not(None))
+    else:
+        where = (LineageLink.source_entry_id.in_(entry_ids),)
+    return db.session.scalars(sa.select(LineageLink).where(*where).options(*LINK_DISPLAY)).all()
 
 
 def walk(entry: Entry, upwards: bool) -> list[LineageLink]:
@@ -83,16 +99,16 @@ def walk(entry: Entry, upwards: bool) -> list[LineageLink]:
     seen_entries = {entry.id}
     frontier = {entry.id}
     while frontier:
-        links = _sources_of(frontier) if upwards else _targets_of(frontier)
-        frontier = set()
-        for link in links:
+        next_frontier = set()
+        for link in _links_touching(frontier, upwards):
             if link.id in seen_links:
                 continue
             seen_links[link.id] = link
             nxt = link.source_entry_id if upwards else link.target_entry_id
             if nxt not in seen_entries:
                 seen_entries.add(nxt)
-                frontier.add(nxt)
+                next_frontier.add(nxt)
+        frontier = next_frontier
     return list(seen_links.values())
 
 
@@ -100,34 +116,16 @@ def ancestor_ids(entry: Entry) -> set[int]:
     return {link.source_entry_id for link in walk(entry, upwards=True)}
 
 
-# --- history ----------------------------------------------------------------------------------
-
-def record_in_history(entry: Entry, author: User | None, summary: str, at: datetime | None = None) -> Revision:
-    """Append a revision that records an event (decision, archiving) without new content.
-
-    entries.services only writes a revision when the content changes; a lineage decision must
-    show in the entry's history all the same.
-    """
-    when = at or utcnow()
-    entry.revision_number = entry.revision_number + 1
-    touch(entry, author, when)
-    revision = Revision(
-        entry=entry, number=entry.revision_number, author=author, summary=summary[:300], created_at=when,
-        kind=entry.kind, title=entry.title, body=entry.body, tags_text="\n".join(entry.tag_names),
-        workshop_id=entry.workshop_id,
-    )
-    db.session.add(revision)
-    db.session.flush()
-    return revision
-
+# --- decision log -------------------------------------------------------------------------------
 
 def log_decision(decision: Decision, *, entry: Entry | None, source: Entry | None = None,
                  related: Entry | None = None, actor: User | None, summary: str, reason: str = "",
                  evidence: str = "", at: datetime | None = None) -> DecisionLog:
+    """Append to the decision log, which is also what the entry's history shows of a decision."""
     row = DecisionLog(
         decision=decision, entry_id=entry.id if entry else None, source_entry_id=source.id if source else None,
-        related_entry_id=related.id if related else None, summary=summary[:300], reason=reason,
-        evidence=evidence, actor_id=actor.id if actor else None, created_at=at or utcnow(),
+        related_entry_id=related.id if related else None, summary=shorten(summary, DECISION_SUMMARY_MAX),
+        reason=reason, evidence=evidence, actor_id=actor.id if actor else None, created_at=at or utcnow(),
     )
     db.session.add(row)
     return row
@@ -137,21 +135,19 @@ def log_decision(decision: Decision, *, entry: Entry | None, source: Entry | Non
 
 def load_entries(ids: Iterable[int | str]) -> list[Entry]:
     """Entries by id, in the given order; refuses ids that do not (or no longer) exist."""
-    wanted: list[int] = []
+    wanted: dict[str, int | None] = {}
     for raw in ids:
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise LineageError(_("Identifiant de fiche invalide : « %(value)s ».", value=raw)) from None
-        if value not in wanted:
-            wanted.append(value)
-    known = storable_ids(wanted)
+        text = str(raw).strip()
+        if not (text.isascii() and text.isdigit()):
+            raise LineageError(_("Identifiant de fiche invalide : « %(value)s ».", value=shorten(text, 40)))
+        wanted.setdefault(text.lstrip("0") or "0", parse_int(text, minimum=0))
+    known = storable_ids(i for i in wanted.values() if i is not None)
     found = {e.id: e for e in db.session.scalars(sa.select(Entry).where(Entry.id.in_(known)))} if known else {}
-    missing = [i for i in wanted if i not in found]
+    missing = [shorten(text, 40) for text, value in wanted.items() if value not in found]
     if missing:
         raise LineageError(_("Cette fiche n'existe plus : n° %(ids)s. Rechargez la page et refaites votre "
-                             "sélection.", ids=", ".join(map(str, missing))))
-    return [found[i] for i in wanted]
+                             "sélection.", ids=", ".join(missing)))
+    return [found[value] for value in wanted.values()]
 
 
 def select_sources(workshop: Workshop, *, kind: EntryKind | None = None) -> list[Entry]:
@@ -173,16 +169,23 @@ class CarryMode(enum.Enum):
 
 def entries_to_carry(source: Workshop | None, mode: CarryMode, *, kind: EntryKind | None,
                      entry_ids: Iterable[int]) -> list[Entry]:
-    """The entries a carry form names; refused in French when it names nothing that exists."""
+    """The entries a carry form names, all taken from `source`; refused in French otherwise."""
     if source is None:
         raise LineageError(_("Cet atelier d'origine n'existe plus."), "source")
-    if mode is CarryMode.ALL:
-        return select_sources(source)
-    if mode is CarryMode.KIND:
-        if kind is None:
-            raise LineageError(_("Choisissez la nature à reprendre."), "kind")
-        return select_sources(source, kind=kind)
-    return load_entries(entry_ids)
+    if mode is CarryMode.KIND and kind is None:
+        raise LineageError(_("Choisissez la nature à reprendre."), "kind")
+    offered = select_sources(source, kind=kind if mode is CarryMode.KIND else None)
+    if mode is not CarryMode.SELECTED:
+        return offered
+    chosen = load_entries(entry_ids)
+    offered_ids = {e.id for e in offered}
+    foreign = [e for e in chosen if e.id not in offered_ids]
+    if foreign:
+        # Only what the form offered: naming the id of another workshop's (or an archived)
+        # entry must not carry it.
+        raise LineageError(_("« %(title)s » n'est pas une fiche publiée de l'atelier d'origine choisi.",
+                             title=foreign[0].title), "entries")
+    return chosen
 
 
 def carried_into(source_ids: Iterable[int], edition: Edition) -> set[int]:
@@ -213,12 +216,26 @@ def check_carry(sources: list[Entry], target: Workshop) -> None:
                                  "un cycle dans la filiation.", title=source.title, edition=edition.name), "entries")
 
 
+def claim_carries(sources: list[Entry], edition: Edition, author: User | None, when: datetime) -> None:
+    """Record that `sources` are carried into `edition`, or fail if someone just did it.
+
+    The unique (source, edition) pair is the database's guarantee; inserting with ON CONFLICT
+    DO NOTHING tells a lost race apart without an IntegrityError poisoning the session.
+    """
+    rows = [{"source_entry_id": s.id, "edition_id": edition.id, "created_at": when,
+             "created_by_id": author.id if author else None} for s in sources]
+    if insert_or_ignore(Carry.__table__, rows, ["source_entry_id", "edition_id"]) != len(rows):
+        raise LineageConflict(_("Une de ces fiches vient d'être reprise dans %(edition)s par quelqu'un d'autre : "
+                                "rechargez la page.", edition=edition.name), "entries")
+
+
 def carry_entries(sources: list[Entry], *, target: Workshop, author: User | None,
                   at: datetime | None = None) -> list[LineageLink]:
     """Copy `sources` into workshop `target` of a later edition, each linked to its origin (à décider)."""
     check_carry(sources, target)
     edition = target.edition
     when = at or utcnow()
+    claim_carries(sources, edition, author, when)
     chosen = {s.id for s in sources}
     # Parents first, so a carried sub-item can hang under its carried parent (indico's old → new map).
     ordered = sorted(sources, key=lambda e: (e.parent_id is not None and e.parent_id in chosen, e.position, e.id))
@@ -231,13 +248,11 @@ def carry_entries(sources: list[Entry], *, target: Workshop, author: User | None
             summary=_("Reprise de %(edition)s", edition=source.edition.name), created_at=when,
         )
         copies[source.id] = copy
-        db.session.add(Carry(source_entry_id=source.id, edition_id=edition.id,
-                             created_by_id=author.id if author else None, created_at=when))
         link = LineageLink(source=source, target=copy, decision=Decision.PENDING, created_at=when,
                            created_by_id=author.id if author else None)
         db.session.add(link)
         links.append(link)
-        if source.kind is EntryKind.ACTION:
+        if source.kind.is_action:
             origin = followup_of(source)
             db.session.add(ActionFollowUp(
                 entry=copy, status=origin.status if origin else ActionStatus.PROPOSED,
@@ -260,6 +275,7 @@ def followup_of(entry: Entry) -> ActionFollowUp | None:
 def propose_carry(sources: list[Entry], *, target: Workshop, author: User, note: str = "") -> list[CarryProposal]:
     """A contributor asks for a carry; refused for the same reasons a carry would be."""
     check_carry(sources, target)
+    note = PROPOSAL_NOTE.clean(note)
     pending = set(db.session.scalars(sa.select(CarryProposal.source_entry_id).where(
         CarryProposal.target_workshop_id == target.id, CarryProposal.status == ProposalStatus.PENDING,
         CarryProposal.source_entry_id.in_([s.id for s in sources]))))
@@ -267,33 +283,36 @@ def propose_carry(sources: list[Entry], *, target: Workshop, author: User, note:
         if source.id in pending:
             raise LineageError(_("La reprise de « %(title)s » dans cet atelier est déjà proposée et attend "
                                  "la réponse d'un·e animateur·rice.", title=source.title), "entries")
-    proposals = [CarryProposal(source=s, target_workshop=target, proposed_by=author, note=note.strip()[:2000])
-                 for s in sources]
+    proposals = [CarryProposal(source=s, target_workshop=target, proposed_by=author, note=note) for s in sources]
     db.session.add_all(proposals)
     db.session.flush()
     return proposals
 
 
-def _check_pending(proposal: CarryProposal) -> None:
-    if proposal.status is not ProposalStatus.PENDING:
-        raise LineageError(_("Cette proposition a déjà reçu une réponse (%(status)s).",
-                             status=proposal.status.label.lower()))
+def _answer(proposal: CarryProposal, status: ProposalStatus, actor: User) -> None:
+    """Move the proposal out of "pending", or fail if another answer was given first: a
+    proposal accepted and refused at the same moment would otherwise end up both."""
+    if not proposal.status.is_pending:
+        raise LineageConflict(_("Cette proposition a déjà reçu une réponse (%(status)s).",
+                                status=proposal.status.label.lower()))
+    if not claim(proposal, "status", ProposalStatus.PENDING, status):
+        db.session.refresh(proposal)
+        raise LineageConflict(_("Cette proposition a déjà reçu une réponse (%(status)s).",
+                                status=proposal.status.label.lower()))
+    proposal.decided_by = actor
+    proposal.decided_at = utcnow()
 
 
 def accept_proposal(proposal: CarryProposal, *, actor: User) -> LineageLink:
-    _check_pending(proposal)
+    check_carry([proposal.source], proposal.target_workshop)
+    _answer(proposal, ProposalStatus.ACCEPTED, actor)
     link = carry_entries([proposal.source], target=proposal.target_workshop, author=actor)[0]
-    proposal.status = ProposalStatus.ACCEPTED
-    proposal.decided_by = actor
-    proposal.decided_at = utcnow()
     db.session.flush()
     return link
 
 
 def refuse_proposal(proposal: CarryProposal, *, actor: User, reason: str = "") -> None:
-    _check_pending(proposal)
-    proposal.status = ProposalStatus.REFUSED
-    proposal.decided_by = actor
-    proposal.decided_at = utcnow()
-    proposal.refusal_reason = reason.strip()[:2000]
+    reason = REFUSAL.clean(reason)
+    _answer(proposal, ProposalStatus.REFUSED, actor)
+    proposal.refusal_reason = reason
     db.session.flush()

@@ -1,6 +1,7 @@
 """French text analysis for the index: the same chain runs on documents and on queries.
 
-Accents are folded BEFORE stemming so that a word typed without accents ("parentalite",
+Words are folded with the project's one folding (`commons.text.fold`: case, accents,
+ligatures), the one tags are stored with. Accents are folded BEFORE stemming so that a word typed without accents ("parentalite",
 "mediation") reaches the same stem as the accented one. Snowball's French rules partly rely
 on accents ("-ité", "-ée"), so a folded word can keep a trailing "e" the accented one loses
 ("accompagnee" vs "accompagn"); dropping a final "e" from every stem makes both forms agree.
@@ -8,24 +9,16 @@ on accents ("-ité", "-ée"), so a folded word can keep a trailing "e" the accen
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
+
+from commons.text import fold
 
 TOKEN_PATTERN = r"\w+"
 # Elided articles and pronouns ("l'école", "d'accompagnement") split off by the tokenizer.
 ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"})
 _CACHE_MAX = 200_000
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents: "Médiation" → "mediation" (œ → oe, æ → ae)."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 # Whoosh's French list misses some of the commonest function words ("les", "cette"...).

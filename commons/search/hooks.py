@@ -6,18 +6,21 @@ service's `flush()` or an autoflush) is never missed by a snapshot taken at comm
 and it commits or rolls back with the change itself. After the commit the local index
 catches up; after a rollback the gathered state is dropped.
 
-Core `update()`/`delete()` statements bypass these events: code that uses them must call
-`enqueue()` itself (or run `flask search reindex`).
+Bulk `update()` and `delete()` statements run through the session skip the flush events;
+`do_orm_execute` sees them instead and enqueues every document the statement's rows touch,
+before it runs, so forgetting to reindex after one is impossible. A bulk `insert()` of a
+searchable model cannot be seen in advance (the ids do not exist yet): it is refused loudly.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, workshop_structures
 from commons.entries.models import Entry, Tag, entry_tags
@@ -33,91 +36,127 @@ WRITTEN = "search_outbox_written"  # keys already in the outbox in this transact
 DIRTY = "search_outbox_dirty"  # this transaction wrote outbox rows: catch up after commit
 
 
-def _changed(obj, *names: str) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def _ids(session: Session, query: sa.Select) -> list[int]:
     return list(session.connection().execute(query).scalars())
 
 
-def _entries_of(session: Session, column, value) -> list[Key]:
-    return [("entry", i) for i in _ids(session, sa.select(Entry.id).where(column == value))]
+# Dependants: from the ids of changed rows of one model, the documents to reindex. They run
+# before the change when rows are deleted (their dependants still point to them).
+
+def _entry_keys(session: Session, ids: list[int]) -> list[Key]:
+    return [("entry", i) for i in ids]
 
 
-# What each model's change means for the index. `change` is "new", "dirty" or "deleted";
-# dependants of a deleted row are looked up before the flush, while they still point to it.
-
-def _entry(session, obj: Entry, change: str) -> Iterable[Key]:
-    return [("entry", obj.id)]
+def _tag_keys(session: Session, ids: list[int]) -> list[Key]:
+    return _entry_keys(session, _ids(session, sa.select(entry_tags.c.entry_id).where(entry_tags.c.tag_id.in_(ids))))
 
 
-def _tag(session, obj: Tag, change: str) -> Iterable[Key]:
-    if change == "new" or (change == "dirty" and not _changed(obj, "name", "slug")):
-        return []
-    return [("entry", i) for i in _ids(session, sa.select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == obj.id))]
+def _workshop_keys(session: Session, ids: list[int]) -> list[Key]:
+    return [("workshop", i) for i in ids] + _entry_keys(
+        session, _ids(session, sa.select(Entry.id).where(Entry.workshop_id.in_(ids))))
 
 
-def _workshop(session, obj: Workshop, change: str) -> Iterable[Key]:
-    keys = [("workshop", obj.id)]
-    if change == "deleted" or (change == "dirty" and _changed(obj, "title", "slug", "edition_id")):
-        keys += _entries_of(session, Entry.workshop_id, obj.id)
-    return keys
+def _edition_keys(session: Session, ids: list[int]) -> list[Key]:
+    workshops = _ids(session, sa.select(Workshop.id).where(Workshop.edition_id.in_(ids)))
+    return [("edition", i) for i in ids] + [("workshop", i) for i in workshops] + _entry_keys(
+        session, _ids(session, sa.select(Entry.id).where(Entry.edition_id.in_(ids))))
 
 
-def _edition(session, obj: Edition, change: str) -> Iterable[Key]:
-    keys = [("edition", obj.id)]
-    if change == "deleted" or (change == "dirty" and _changed(obj, "name", "slug", "year")):
-        keys += _entries_of(session, Entry.edition_id, obj.id)
-        keys += [("workshop", i) for i in _ids(session, sa.select(Workshop.id).where(Workshop.edition_id == obj.id))]
-    return keys
-
-
-def _question(session, obj: GuidingQuestion, change: str) -> Iterable[Key]:
-    return [("workshop", obj.workshop_id)] if obj.workshop_id else []
-
-
-def _structure(session, obj: Structure, change: str) -> Iterable[Key]:
-    if change == "new" or (change == "dirty" and not _changed(obj, "name")):
-        return []
-    query = sa.select(workshop_structures.c.workshop_id).where(workshop_structures.c.structure_id == obj.id)
+def _question_keys(session: Session, ids: list[int]) -> list[Key]:
+    query = sa.select(GuidingQuestion.workshop_id).where(GuidingQuestion.id.in_(ids))
     return [("workshop", i) for i in _ids(session, query)]
 
 
-WATCHED = {Entry: _entry, Tag: _tag, Workshop: _workshop, Edition: _edition,
-           GuidingQuestion: _question, Structure: _structure}
-# Deleting these cascades in the database (SET NULL / CASCADE): find dependants first.
-BEFORE_DELETE = (Tag, Workshop, Edition, Structure)
+def _structure_keys(session: Session, ids: list[int]) -> list[Key]:
+    query = sa.select(workshop_structures.c.workshop_id).where(workshop_structures.c.structure_id.in_(ids))
+    return [("workshop", i) for i in _ids(session, query)]
 
 
-def _watcher(obj):
+@dataclass(frozen=True)
+class Watch:
+    """What a change to one model means for the index.
+
+    `own`: the documents the row is part of, whatever changed (an entry is its document; a
+    guiding question is part of its workshop's). `fields`: the columns other documents copy
+    (a workshop's title is in its entries' documents): when an update touches one of them, or
+    the row is deleted, `dependants` gives every document to reindex (its own included).
+    """
+
+    own: Callable[[object], list[Key]]
+    fields: tuple[str, ...]
+    dependants: Callable[[Session, list[int]], list[Key]]
+
+
+def _nothing(obj) -> list[Key]:
+    return []
+
+
+WATCHED: dict[type, Watch] = {
+    Entry: Watch(lambda e: [("entry", e.id)], (), _entry_keys),
+    Tag: Watch(_nothing, ("name", "slug"), _tag_keys),
+    Workshop: Watch(lambda w: [("workshop", w.id)], ("title", "slug", "edition_id"), _workshop_keys),
+    Edition: Watch(lambda e: [("edition", e.id)], ("name", "slug", "year"), _edition_keys),
+    GuidingQuestion: Watch(lambda q: [("workshop", q.workshop_id)], ("workshop_id",), _question_keys),
+    Structure: Watch(_nothing, ("name",), _structure_keys),
+}
+_BY_TABLE = {model.__table__: model for model in WATCHED}
+_HAS_DOCUMENT = {Entry, Workshop, Edition}
+
+
+def _watch(obj) -> Watch | None:
     for cls in type(obj).__mro__:
         if cls in WATCHED:
             return WATCHED[cls]
     return None
 
 
+def _changed(obj, names: Iterable[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 def before_flush(session: Session, flush_context, instances) -> None:
     pending = session.info.setdefault(PENDING, set())
     for obj in session.deleted:
-        if isinstance(obj, BEFORE_DELETE) and inspect(obj).persistent:
-            pending.update(_watcher(obj)(session, obj, "deleted"))
+        watch = _watch(obj)
+        if watch is not None and inspect(obj).persistent:
+            pending.update(watch.own(obj) + watch.dependants(session, [obj.id]))
 
 
 def after_flush(session: Session, flush_context) -> None:
     keys: set[Key] = session.info.pop(PENDING, set())
     for change, objs in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
         for obj in objs:
-            watcher = _watcher(obj)
-            if watcher is None:
+            watch = _watch(obj)
+            if watch is None or (change == "dirty" and not session.is_modified(obj)):
                 continue
-            if change == "dirty" and not session.is_modified(obj):
-                continue
-            if change == "deleted" and isinstance(obj, BEFORE_DELETE):
-                continue  # gathered in before_flush
-            keys.update(watcher(session, obj, change))
+            keys.update(watch.own(obj))  # deleted rows: their dependants were gathered before the flush
+            if change == "dirty" and _changed(obj, watch.fields):
+                keys.update(watch.dependants(session, [obj.id]))
     enqueue(session, keys)
+
+
+class BulkInsertRefused(RuntimeError):
+    """A bulk INSERT of a searchable model: the outbox cannot know the new ids."""
+
+
+def before_bulk_statement(state: ORMExecuteState) -> None:
+    """Enqueue what a bulk UPDATE/DELETE is about to touch; refuse a bulk INSERT of documents."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    mapper = state.bind_mapper
+    model = mapper.class_ if mapper is not None else _BY_TABLE.get(getattr(state.statement, "table", None))
+    if model not in WATCHED:
+        return
+    if state.is_insert:
+        if model in _HAS_DOCUMENT:
+            raise BulkInsertRefused(f"insert() de {model.__name__} : passez par l'ORM (session.add) pour "
+                                    "que l'index de recherche soit mis à jour")
+        return  # a new tag, structure or question labels nothing yet (a question is added by its workshop)
+    key = model.__table__.primary_key.columns[0]
+    criteria = state.statement.whereclause
+    query = sa.select(key) if criteria is None else sa.select(key).where(criteria)
+    enqueue(state.session, WATCHED[model].dependants(state.session, _ids(state.session, query)))
 
 
 def enqueue(session: Session, keys: Iterable[Key]) -> None:
@@ -171,6 +210,7 @@ def install() -> None:
         return
     event.listen(Session, "before_flush", before_flush)
     event.listen(Session, "after_flush", after_flush)
+    event.listen(Session, "do_orm_execute", before_bulk_statement)
     event.listen(Session, "after_commit", after_commit)
     event.listen(Session, "after_soft_rollback", after_soft_rollback)
     _installed = True

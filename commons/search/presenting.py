@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from commons.editions.models import Edition, Workshop
-from commons.entries.kinds import EntryKind
 from commons.entries.models import EntryStatus, Tag
 from commons.extensions import db
+from commons.kinds import EntryKind
 from commons.search.documents import REGISTRY
 from commons.search.engine import SearchSort
 from commons.search.query import MAX_QUERY_CHARS

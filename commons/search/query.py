@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from commons.search.analysis import fold, normalise, words
-from commons.text import slugify
+from commons.search.analysis import normalise, words
+from commons.text import fold, slugify, tag_slug
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
@@ -143,7 +143,7 @@ def normalise_filter(name: str, value: str) -> str:
     """Filter values as the index stores them: slugs for tags, editions and workshops."""
     value = value.strip()
     if name == "tag":
-        return slugify(value.lstrip("#"))
+        return tag_slug(value)  # the slug tags are stored with: "cœur" is coeur, Greek stays Greek
     if name in ("kind", "status", "type"):
         return fold(value).strip()
     if name == "workshop" and "/" in value:

@@ -16,8 +16,9 @@ import re
 from collections.abc import Callable
 
 from commons.search import query as uq
-from commons.search.analysis import fold, normalise
+from commons.search.analysis import normalise
 from commons.search.lexicon import Lexicon
+from commons.text import fold
 
 MIN_LENGTH = 4
 

@@ -1,4 +1,8 @@
-"""The six kinds of outcome a workshop produces. A closed set: an enum, not a table."""
+"""The six kinds of outcome a workshop produces. A closed set: an enum, not a table.
+
+Shared vocabulary: a workshop's guiding questions (editions) and its entries both speak it,
+so it sits below both domains.
+"""
 from __future__ import annotations
 
 import enum
@@ -25,6 +29,11 @@ class EntryKind(enum.Enum):
     @property
     def description(self) -> str:
         return str(_KIND_TEXT[self][2])
+
+    @property
+    def is_action(self) -> bool:
+        """Actions are followed from one edition to the next (status, owner, realisation)."""
+        return self is EntryKind.ACTION
 
     @classmethod
     def from_value(cls, value: str | None) -> EntryKind | None:
