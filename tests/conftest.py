@@ -351,6 +351,54 @@ def demo(app):
     load_once_then_copy("demo", load_demo)
 
 
+E24 = "nec-sud-ouest-2024"
+W24 = "les-communs-de-la-mediation-numerique"
+
+
+@pytest.fixture
+def route_urls(demo, contributor) -> dict[str, str]:
+    """A real address for every route, on the demo data (the permission matrix, the rendering checks)."""
+    from commons.entries.models import Entry
+    from commons.lineage.models import LineageLink
+    from commons.lineage.services import propose_carry
+
+    entry = db.session.scalar(sa.select(Entry).join(LineageLink, LineageLink.target_entry_id == Entry.id)
+                              .where(Entry.kind == EntryKind.ACTION).order_by(Entry.id))
+    link = db.session.scalar(sa.select(LineageLink).where(LineageLink.target_entry_id == entry.id))
+    origin = db.session.get(Entry, link.source_entry_id)
+    proposal = propose_carry([db.session.scalar(sa.select(Entry).where(Entry.edition_id == origin.edition_id,
+                                                                       Entry.kind == EntryKind.SAVOIR))],
+                             target=entry.workshop, author=contributor)[0]
+    db.session.commit()
+    workshop = f"/editions/{E24}/ateliers/{entry.workshop.slug}"
+    return {
+        "editions.home": "/", "editions.editions": "/editions", "editions.edition": f"/editions/{E24}",
+        "editions.workshop": workshop, "entries.kinds": "/natures", "entries.by_kind": "/natures/action",
+        "entries.tags": "/etiquettes", "entries.by_tag": "/etiquettes/ecole", "entries.recent_changes": "/modifications",
+        "entries.show": f"/fiches/{entry.id}", "entries.history": f"/fiches/{entry.id}/historique",
+        "entries.revision": f"/fiches/{entry.id}/versions/1", "entries.diff": f"/fiches/{entry.id}/diff",
+        "lineage.entry_page": f"/fiches/{entry.id}/filiation", "lineage.decisions_page": f"{workshop}/decisions",
+        "lineage.compare_index": "/editions/comparer", "lineage.compare": f"/editions/nec-sud-ouest-2023/comparer/{E24}",
+        "lineage.followup": "/actions/suivi", "search.results": "/recherche?q=ecole", "api.editions": "/api/v1/editions",
+        "api.compare_editions": f"/api/v1/editions/nec-sud-ouest-2023/compare/{E24}",
+        "api.entry_lineage_json": f"/api/v1/entries/{entry.id}/lineage", "api.search": "/api/v1/search?q=ecole",
+        "accounts.login": "/connexion", "static": "/static/css/commons.css",
+        "entries.create": "/fiches/nouvelle", "entries.edit": f"/fiches/{entry.id}/modifier",
+        "entries.revert": f"/fiches/{entry.id}/retablir/1", "lineage.carry": f"{workshop}/reprise",
+        "lineage.decide": f"{workshop}/decisions/{link.id}/reconduire", "lineage.merge": f"{workshop}/decisions/fusion",
+        "lineage.declare_new": f"{workshop}/decisions/nouvelle/{entry.id}",
+        "lineage.answer_proposal": f"{workshop}/propositions/{proposal.id}/refuser",
+        "lineage.add_origin": f"/fiches/{entry.id}/filiation", "lineage.update_followup": f"/actions/suivi/{entry.id}",
+        "editions.new_edition": "/editions/nouvelle", "editions.edit_edition": f"/editions/{E24}/modifier",
+        "editions.programme": f"/editions/{E24}/programme", "editions.copy_programme_view": f"/editions/{E24}/programme/copier",
+        "editions.new_workshop": f"/editions/{E24}/programme/nouvelle-seance",
+        "editions.edit_workshop": f"/editions/{E24}/programme/{W24}/modifier",
+        "editions.delete_edition_view": f"/editions/{E24}/supprimer",
+        "editions.delete_workshop_view": f"/editions/{E24}/programme/{W24}/supprimer",
+        "accounts.logout": "/deconnexion",
+    }
+
+
 # --- browser -----------------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

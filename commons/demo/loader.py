@@ -224,17 +224,7 @@ def load_edition_data(data: dict[str, Any], *, summary: str, created_at: datetim
     spec = data["edition"]
     if db.session.scalar(sa.select(Edition.id).where(Edition.slug == spec["slug"])) is not None:
         return None
-
-    structures = dict(existing_structures)
-    for item in data["structures"]:
-        # A structure shared with another edition keeps what the database says about it.
-        if item["slug"] not in structures:
-            structures[item["slug"]] = Structure(
-                slug=item["slug"], name=item["name"],
-                description=item.get("description", ""), place=item.get("place", ""),
-            )
-            db.session.add(structures[item["slug"]])
-
+    structures = _add_structures(data["structures"], existing_structures)
     edition = Edition(
         slug=spec["slug"], name=spec["name"], year=spec["year"],
         place=spec.get("place", ""), venue=spec.get("venue", ""),
@@ -243,27 +233,44 @@ def load_edition_data(data: dict[str, Any], *, summary: str, created_at: datetim
         organisers=[structures[s] for s in spec.get("organisers", [])],
     )
     db.session.add(edition)
-
     for item in data["workshops"]:
-        day = date.fromisoformat(item["day"])
-        workshop = Workshop(
-            edition=edition, slug=item["slug"], title=item["title"], format=WorkshopFormat(item["format"]),
-            starts_at=datetime.combine(day, time.fromisoformat(item["start"])),
-            ends_at=datetime.combine(day, time.fromisoformat(item["end"])) if item.get("end") else None,
-            room=item.get("room", ""), axis=item.get("axis", ""),
-            description=item.get("description", ""), report=item.get("report", ""),
-            structures=[structures[s] for s in item.get("structures", [])],
-            questions=[
-                GuidingQuestion(position=position, text=q["text"], kind=EntryKind.from_value(q.get("kind")))
-                for position, q in enumerate(item.get("questions", []))
-            ],
-        )
-        db.session.add(workshop)
-        db.session.flush()
+        workshop = _add_workshop(edition, item, structures)
         _create_entries(edition, workshop, item.get("entries", []), parent=None,
                         summary=summary, created_at=created_at)
     db.session.flush()
     return edition
+
+
+def _add_structures(items: list[dict], existing: dict[str, Structure]) -> dict[str, Structure]:
+    structures = dict(existing)
+    for item in items:
+        # A structure shared with another edition keeps what the database says about it.
+        if item["slug"] not in structures:
+            structures[item["slug"]] = Structure(
+                slug=item["slug"], name=item["name"],
+                description=item.get("description", ""), place=item.get("place", ""),
+            )
+            db.session.add(structures[item["slug"]])
+    return structures
+
+
+def _add_workshop(edition: Edition, item: dict, structures: dict[str, Structure]) -> Workshop:
+    day = date.fromisoformat(item["day"])
+    workshop = Workshop(
+        edition=edition, slug=item["slug"], title=item["title"], format=WorkshopFormat(item["format"]),
+        starts_at=datetime.combine(day, time.fromisoformat(item["start"])),
+        ends_at=datetime.combine(day, time.fromisoformat(item["end"])) if item.get("end") else None,
+        room=item.get("room", ""), axis=item.get("axis", ""),
+        description=item.get("description", ""), report=item.get("report", ""),
+        structures=[structures[s] for s in item.get("structures", [])],
+        questions=[
+            GuidingQuestion(position=position, text=q["text"], kind=EntryKind.from_value(q.get("kind")))
+            for position, q in enumerate(item.get("questions", []))
+        ],
+    )
+    db.session.add(workshop)
+    db.session.flush()
+    return workshop
 
 
 def _create_entries(edition: Edition, workshop: Workshop, items: list[dict], *, parent, summary: str,

@@ -286,6 +286,18 @@ class ActionRow:
     version: int = 0  # of the follow-up row: the form sends it back to detect a stale update
 
 
+def _lineage_root(entry: Entry, incoming: dict[int, list[LineageLink]], by_id: dict[int, Entry]) -> Entry:
+    """The first action of a lineage: up the links, the earliest origin at each step."""
+    root, seen = entry, {entry.id}
+    while True:
+        parents = [link.source_entry_id for link in incoming.get(root.id, [])
+                   if link.source_entry_id in by_id and link.source_entry_id not in seen]
+        if not parents:
+            return root
+        root = min((by_id[p] for p in parents), key=lambda e: (e.edition.held_on, e.id))
+        seen.add(root.id)
+
+
 def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
     """The latest state of every action: one row per lineage head (an action not carried further).
 
@@ -308,15 +320,7 @@ def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
             continue
         if entry.status is EntryStatus.ARCHIVED and not incoming.get(entry.id):
             continue
-        root = entry
-        seen = {root.id}
-        while True:
-            parents = [l.source_entry_id for l in incoming.get(root.id, []) if l.source_entry_id in by_id]
-            parents = [p for p in parents if p not in seen]
-            if not parents:
-                break
-            root = min((by_id[p] for p in parents), key=lambda e: (e.edition.held_on, e.id))
-            seen.add(root.id)
+        root = _lineage_root(entry, incoming, by_id)
         followup = followups.get(entry.id)
         last = max(incoming.get(entry.id, []), key=lambda l: l.decided_at or l.created_at, default=None)
         rows.append(ActionRow(entry, root.edition, followup.status if followup else ActionStatus.PROPOSED,

@@ -112,33 +112,37 @@ _WORDY = re.compile(r"\w")
 
 # --- search --------------------------------------------------------------------------------------
 
-def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], page: int = 1,
-           per_page: int = 20, sort: SearchSort = SearchSort.RELEVANCE) -> Outcome:
-    parsed = uq.parse(raw_query)
-    filters = {k: list(v) for k, v in filters.items() if v}
+def _merged_filters(parsed: uq.ParsedQuery, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The URL's filters and the query's own (`tag:…`), as the index stores their values."""
+    merged = {k: list(v) for k, v in filters.items() if v}
     for name, values in parsed.filters.items():
-        filters.setdefault(name, []).extend(values)
-    filters = {k: list(dict.fromkeys(uq.normalise_filter(k, v) for v in vs if v.strip()))
-               for k, vs in filters.items()}
-    filters = {k: v for k, v in filters.items() if v}
-    statuses = filters.get("status") or [PUBLISHED]
+        merged.setdefault(name, []).extend(values)
+    merged = {k: list(dict.fromkeys(uq.normalise_filter(k, v) for v in vs if v.strip())) for k, vs in merged.items()}
+    return {k: v for k, v in merged.items() if v}
 
-    svc.prepare_search()
-    searcher = svc.searcher()
-    sets = docsets(searcher, svc.postings_cache)
-    text_q = uq.text_query(parsed)
+
+def _base_query(parsed: uq.ParsedQuery, text_q: wq.Query | None, filters: dict[str, list[str]]) -> wq.Query:
     parts = [text_q] if text_q is not None else []
     parts += [uq.filter_query(name, values) for name, values in filters.items() if name != "status"]
     base_q = wq.And(parts) if len(parts) > 1 else (parts[0] if parts else wq.Every())
     excluded = uq.excluded_query(parsed)
-    if excluded is not None:
-        base_q = wq.AndNot(base_q, excluded)
+    return wq.AndNot(base_q, excluded) if excluded is not None else base_q
 
+
+def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], page: int = 1,
+           per_page: int = 20, sort: SearchSort = SearchSort.RELEVANCE) -> Outcome:
+    parsed = uq.parse(raw_query)
+    filters = _merged_filters(parsed, filters)
+    svc.prepare_search()
+    searcher = svc.searcher()
+    sets = docsets(searcher, svc.postings_cache)
+    text_q = uq.text_query(parsed)
+    base_q = _base_query(parsed, text_q, filters)
     base = sets.evaluate(base_q)
     # Status counts ignore the status filter, so that "Archivée (3)" can be offered.
     facets = {"status": sets.counts("status", base)}
     allowed: set[int] = set()
-    for status in statuses:
+    for status in filters.get("status") or [PUBLISHED]:
         allowed |= sets.term("status", status)
     docs = base & allowed
     for name in ("type", "kind", "edition", "workshop", "tag"):
@@ -148,13 +152,8 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
     per_page = max(1, min(per_page, PER_PAGE_MAX))
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
-    start = (page - 1) * per_page
-    dates = _dates(svc, searcher)
-    if text_q is not None and sort is not SearchSort.DATE:
-        page_docs = _ranked(sets, searcher, parsed, docs, dates, start + per_page)[start:]
-    else:
-        page_docs = heapq.nlargest(start + per_page, docs, key=lambda d: (dates[d], d))[start:]
-
+    page_docs = _page(svc, searcher, sets, parsed, docs, (page - 1) * per_page, per_page,
+                      ranked=text_q is not None and sort is not SearchSort.DATE)
     terms = frozenset(t for t in (normalise(w) for w in parsed.text_words()) if t)
     hits = [_hit(searcher.stored_fields(d), terms) for d in page_docs]
     outcome = Outcome(total, page, pages, per_page, hits, facets, filters,
@@ -164,6 +163,15 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
         outcome.suggestion = suggest(lexicon, parsed, raw_query, total,
                                      lambda q: len(sets.evaluate(_replace(base_q, text_q, q)) & allowed))
     return outcome
+
+
+def _page(svc: SearchService, searcher, sets: DocSets, parsed: uq.ParsedQuery, docs: frozenset[int], start: int,
+          per_page: int, ranked: bool) -> list[int]:
+    """The document numbers of one page: by relevance, or newest first."""
+    dates = _dates(svc, searcher)
+    if ranked:
+        return _ranked(sets, searcher, parsed, docs, dates, start + per_page)[start:]
+    return heapq.nlargest(start + per_page, docs, key=lambda d: (dates[d], d))[start:]
 
 
 def _replace(q: wq.Query, old: wq.Query, new: wq.Query) -> wq.Query:

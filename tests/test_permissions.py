@@ -1,0 +1,108 @@
+"""The permission matrix: every route, every role, answered as `commons.accounts.permissions` says.
+
+Each route names the least role that may use it. Anonymous visitors reach only public routes
+(a protected one sends them to the sign-in page), and a signed-in person below the route's
+role gets a 403, on GET and on POST. A route missing from the matrix fails the first test:
+adding a page means deciding who may see it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from commons.accounts.models import Role
+
+PUBLIC = None
+
+# (endpoint, method) → the least role, or PUBLIC. Destructive routes come last: the loops below
+# visit them in this order, and a route that runs (a deletion) must not hide the next ones.
+MATRIX: dict[tuple[str, str], Role | None] = {
+    ("editions.home", "GET"): PUBLIC,
+    ("editions.editions", "GET"): PUBLIC,
+    ("editions.edition", "GET"): PUBLIC,
+    ("editions.workshop", "GET"): PUBLIC,
+    ("entries.kinds", "GET"): PUBLIC,
+    ("entries.by_kind", "GET"): PUBLIC,
+    ("entries.tags", "GET"): PUBLIC,
+    ("entries.by_tag", "GET"): PUBLIC,
+    ("entries.recent_changes", "GET"): PUBLIC,
+    ("entries.show", "GET"): PUBLIC,
+    ("entries.history", "GET"): PUBLIC,
+    ("entries.revision", "GET"): PUBLIC,
+    ("entries.diff", "GET"): PUBLIC,
+    ("lineage.entry_page", "GET"): PUBLIC,
+    ("lineage.decisions_page", "GET"): PUBLIC,
+    ("lineage.compare_index", "GET"): PUBLIC,
+    ("lineage.compare", "GET"): PUBLIC,
+    ("lineage.followup", "GET"): PUBLIC,
+    ("search.results", "GET"): PUBLIC,
+    ("api.editions", "GET"): PUBLIC,
+    ("api.compare_editions", "GET"): PUBLIC,
+    ("api.entry_lineage_json", "GET"): PUBLIC,
+    ("api.search", "GET"): PUBLIC,
+    ("accounts.login", "GET"): PUBLIC,
+    ("accounts.login", "POST"): PUBLIC,
+    ("static", "GET"): PUBLIC,
+    ("entries.create", "GET"): Role.CONTRIBUTOR,
+    ("entries.create", "POST"): Role.CONTRIBUTOR,
+    ("entries.edit", "GET"): Role.CONTRIBUTOR,
+    ("entries.edit", "POST"): Role.CONTRIBUTOR,
+    ("entries.revert", "POST"): Role.CONTRIBUTOR,
+    ("lineage.carry", "GET"): Role.CONTRIBUTOR,  # a contributor proposes, a facilitator carries
+    ("lineage.carry", "POST"): Role.CONTRIBUTOR,
+    ("lineage.decide", "POST"): Role.FACILITATOR,
+    ("lineage.merge", "POST"): Role.FACILITATOR,
+    ("lineage.declare_new", "POST"): Role.FACILITATOR,
+    ("lineage.answer_proposal", "POST"): Role.FACILITATOR,
+    ("lineage.add_origin", "POST"): Role.FACILITATOR,
+    ("lineage.update_followup", "POST"): Role.FACILITATOR,
+    ("editions.new_edition", "GET"): Role.ADMIN,
+    ("editions.new_edition", "POST"): Role.ADMIN,
+    ("editions.edit_edition", "GET"): Role.ADMIN,
+    ("editions.edit_edition", "POST"): Role.ADMIN,
+    ("editions.programme", "GET"): Role.ADMIN,
+    ("editions.copy_programme_view", "POST"): Role.ADMIN,
+    ("editions.new_workshop", "GET"): Role.ADMIN,
+    ("editions.new_workshop", "POST"): Role.ADMIN,
+    ("editions.edit_workshop", "GET"): Role.ADMIN,
+    ("editions.edit_workshop", "POST"): Role.ADMIN,
+    ("editions.delete_edition_view", "POST"): Role.ADMIN,
+    ("editions.delete_workshop_view", "POST"): Role.ADMIN,
+    ("accounts.logout", "POST"): PUBLIC,
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(MATRIX)
+
+
+def _refusal(response) -> str | None:
+    if response.status_code == 403:
+        return "403"
+    if response.status_code == 302 and "/connexion" in response.headers.get("Location", ""):
+        return "sign-in"
+    return None
+
+
+def _visit(client, urls: dict[str, str]) -> dict[tuple[str, str], str | None]:
+    answers = {}
+    for (endpoint, method), _role in MATRIX.items():
+        with client.open(urls[endpoint], method=method, data={}) as response:
+            answers[(endpoint, method)] = _refusal(response) or (
+                str(response.status_code) if response.status_code >= 500 else None)
+    return answers
+
+
+@pytest.mark.parametrize("role", [None, Role.CONTRIBUTOR, Role.FACILITATOR, Role.ADMIN],
+                         ids=["anonymous", "contributor", "facilitator", "admin"])
+def test_each_role_reaches_exactly_its_routes(app, client, signed_in, make_user, route_urls, role):
+    visitor = client if role is None else signed_in(make_user(role))
+    answers = _visit(visitor, route_urls)
+    expected = {}
+    for key, needed in MATRIX.items():
+        if needed is None or (role is not None and role.rank >= needed.rank):
+            expected[key] = None
+        else:
+            expected[key] = "sign-in" if role is None else "403"
+    assert answers == expected
