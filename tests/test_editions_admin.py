@@ -129,3 +129,39 @@ def test_a_structure_id_past_the_integer_range_is_refused(admin_client, e23):
         "title": "Atelier parentalité", "format": "atelier", "structures": ["9" * 25]})
     assert response.status_code == 422 and "Une des structures choisies n'existe plus." in page(response)
     assert db.session.scalar(sa.select(Workshop).where(Workshop.slug == "atelier-parentalite")) is None
+
+
+def test_deleting_a_workshop_keeps_the_index_true_to_the_database(admin_client, runner, search, e23, make_entry):
+    """The deletion once detached the entries with a bulk UPDATE that skipped the search outbox:
+    `search check` then found their workshop and date out of date in the index."""
+    workshop = e23.workshops[0]
+    entries = [make_entry(e23, title, workshop=workshop) for title in ("Accueil inconditionnel", "Pédagogie")]
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    response = admin_client.post(f"/editions/nec-sud-ouest-2023/programme/{workshop.slug}/supprimer")
+    assert response.status_code == 302
+    result = runner.invoke(args=["search", "check", "--no-apply"])
+    assert result.exit_code == 0, result.output
+    hits = admin_client.get("/api/v1/search?q=accueil").get_json()["results"]
+    assert [(h["id"], h["workshop"]) for h in hits] == [(entries[0].id, None)]
+
+
+def test_a_bulk_statement_through_the_session_cannot_forget_the_index(runner, search, e23, make_entry):
+    from commons.search.hooks import BulkInsertRefused
+
+    entry = make_entry(e23, "Accueil inconditionnel", workshop=e23.workshops[0])
+    db.session.execute(sa.update(Entry).where(Entry.id == entry.id).values(title="Accueil sans condition"))
+    db.session.execute(sa.update(Workshop).where(Workshop.id == entry.workshop_id).values(title="Atelier renommé"))
+    db.session.commit()
+    assert runner.invoke(args=["search", "check", "--no-apply"]).exit_code == 0
+    with pytest.raises(BulkInsertRefused):
+        db.session.execute(sa.insert(Entry).values(kind=EntryKind.VALEUR, title="Sans index", edition_id=e23.id))
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("year", ["9" * 310, "-5", "²⁰²⁴", "2024.5"])
+def test_an_absurd_year_is_a_french_422_not_a_500(admin_client, e23, year):
+    response = admin_client.post("/editions/nouvelle", data={"name": "NEC Sud-Ouest 2024", "year": year,
+                                                             "copy_from": 0})
+    assert response.status_code == 422
+    assert "L'année doit être comprise entre 1990 et 2100." in page(response)
+    assert db.session.scalar(sa.select(sa.func.count(Edition.id))) == 1

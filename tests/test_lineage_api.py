@@ -58,3 +58,35 @@ def test_json_errors(client, make_edition):
     assert client.get(f"/api/v1/entries/{'9' * 25}/lineage").status_code == 404
     response = client.get("/api/v1/editions/nec-sud-ouest-2023/compare/nulle-part")
     assert response.status_code == 404 and "nulle-part" in response.get_json()["error"]["message"]
+
+
+def test_absolute_links_ignore_the_host_header(app, client, make_edition):
+    """A client chooses the Host header: links built from it would point wherever it says."""
+    make_edition(2023)
+    app.config["COMMONS_BASE_URL"] = "https://communs.example.org"
+    data = client.get("/api/v1/editions", headers={"Host": "evil.example"}).get_json()["editions"]
+    assert [e["url"] for e in data] == ["https://communs.example.org/editions/nec-sud-ouest-2023"]
+    forwarded = client.get("/api/v1/editions", headers={"X-Forwarded-Host": "evil.example"}).get_json()
+    assert "evil.example" not in str(forwarded)
+
+
+def test_proxy_headers_are_trusted_only_when_configured(app_config):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from commons import create_app
+
+    assert not isinstance(create_app(app_config).wsgi_app, ProxyFix)
+    behind_one = create_app({**app_config, "COMMONS_PROXY_COUNT": 1})
+    assert isinstance(behind_one.wsgi_app, ProxyFix) and behind_one.wsgi_app.x_for == 1
+    seen = {}
+
+    @behind_one.get("/adresse-vue")
+    def remote():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return ""
+
+    behind_one.test_client().get("/adresse-vue", headers={"X-Forwarded-For": "203.0.113.9, 198.51.100.2"},
+                                 environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen["addr"] == "198.51.100.2"  # the one proxy's view, not what the client claimed before it

@@ -6,6 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from commons.editions.models import Edition, Workshop
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
 from commons.kinds import EntryKind
@@ -241,3 +242,106 @@ def test_a_base_revision_in_unicode_digits_is_a_conflict(facilitator_client, set
     assert response.status_code == 409
     db.session.expire_all()
     assert reword.decision is Decision.PENDING and reword.target.title == "Pédagogie"
+
+
+# --- regressions -----------------------------------------------------------------------------------
+
+def test_a_stale_follow_up_form_does_not_replace_a_newer_note(facilitator_client, signed_in, make_user, setup):
+    from commons.accounts.models import Role
+    from commons.lineage.models import ActionFollowUp
+
+    link = carry_all(setup)["Créer des trousses à projet"]
+    prefix, url = f"suivi-{link.target_entry_id}", f"/actions/suivi/{link.target_entry_id}"
+    other = signed_in(make_user(Role.FACILITATOR))
+    # Both opened the page at version 0; the other one saves first.
+    assert other.post(url, data={f"{prefix}-status": "en_cours", f"{prefix}-owner": 0,
+                                 f"{prefix}-note": "Lancée avec trois écoles", f"{prefix}-base_version": 0}
+                      ).status_code == 302
+    response = facilitator_client.post(url, data={f"{prefix}-status": "abandonnee", f"{prefix}-owner": 0,
+                                                  f"{prefix}-note": "Plus d'actualité", f"{prefix}-base_version": 0})
+    assert response.status_code == 409
+    assert "a été modifié entre-temps" in response.get_data(as_text=True).replace("&#39;", "'")
+    db.session.expire_all()
+    row = db.session.scalar(sa.select(ActionFollowUp).where(ActionFollowUp.entry_id == link.target_entry_id))
+    assert (row.status, row.note) == (ActionStatus.IN_PROGRESS, "Lancée avec trois écoles")
+    response = facilitator_client.post(url, data={f"{prefix}-status": "abandonnee", f"{prefix}-owner": 0,
+                                                  f"{prefix}-note": "", f"{prefix}-base_version": "9" * 310})
+    assert response.status_code == 422
+
+
+def test_a_selected_carry_takes_only_entries_the_source_offers(facilitator_client, setup, make_workshop,
+                                                               make_entry):
+    """Naming the id of an archived entry of another workshop once carried it all the same."""
+    other = make_workshop(setup["e23"], "Un autre atelier", slug="autre")
+    foreign = make_entry(setup["e23"], "Fiche d'un autre atelier", workshop=other)
+    archived = make_entry(setup["e23"], "Fiche archivée", workshop=setup["w23"])
+    archived.status = EntryStatus.ARCHIVED
+    db.session.commit()
+    for intruder in (foreign, archived):
+        response = facilitator_client.post(CARRY, data={"source": setup["w23"].id, "mode": "selected",
+                                                        "entries": [setup["entries"]["Pédagogie"].id, intruder.id]})
+        assert response.status_code == 422
+        assert "n'est pas une fiche publiée de l'atelier d'origine" in response.get_data(as_text=True).replace(
+            "&#39;", "'")
+    assert count(LineageLink) == 0 and count(Entry) == 7
+
+
+def test_the_carry_page_nests_sub_items_under_their_own_parent(facilitator_client, demo):
+    """In the report, "Vulgariser" belongs to "Transmettre des savoirs, des compétences", not to
+    the last parent listed before it ("Veille professionnelle")."""
+    from html.parser import HTMLParser
+
+    class Nesting(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack: list[list[str]] = []
+            self.parents: dict[str, list[str]] = {}
+            self.in_label = False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "li":
+                self.stack.append([])
+            self.in_label = tag == "label" and bool(self.stack)
+
+        def handle_endtag(self, tag):
+            if tag == "li" and self.stack:
+                self.stack.pop()
+            self.in_label = False
+
+        def handle_data(self, data):
+            if self.in_label and data.strip():
+                self.stack[-1].append(data.strip())
+                self.parents[data.strip()] = [labels[0] for labels in self.stack[:-1] if labels]
+
+    source = db.session.scalar(sa.select(Workshop.id).join(Workshop.edition).where(
+        Edition.slug == "nec-sud-ouest-2023", Workshop.slug == "les-communs-de-la-mediation-numerique"))
+    page = facilitator_client.get(f"{CARRY}?source={source}").get_data(as_text=True)
+    nesting = Nesting()
+    nesting.feed(page.replace("&#39;", "'"))
+    assert nesting.parents["Vulgariser"] == ["Transmettre des savoirs, des compétences"]
+    assert nesting.parents["Travailler en réseaux : entraide, partage et solidarité"] == [
+        "Transmettre des savoirs, des compétences"]
+    assert nesting.parents["Veille professionnelle : curiosité, étendre sa culture numérique"] == []
+
+
+def test_a_decision_writes_no_revision_and_is_told_in_the_history(facilitator_client, client, setup):
+    """A decision once wrote a revision identical to the one before: "restore version 1" then
+    answered "no change", and the home page listed the entry twice among the latest changes."""
+    link = carry_all(setup)["Accueil inconditionnel"]
+    assert facilitator_client.post(f"{DECISIONS}/{link.id}/reconduire").status_code == 302
+    db.session.expire_all()
+    entry = db.session.get(Entry, link.target_entry_id)
+    assert entry.revision_number == 1 and len(entry.revisions) == 1
+    history = client.get(f"/fiches/{entry.id}/historique").get_data(as_text=True)
+    assert "Décision : reconduit" in history and "Décisions et événements" in history
+    home = client.get("/").get_data(as_text=True)
+    changes = home[home.index("Dernières modifications"):]
+    assert changes.count(f'href="/fiches/{entry.id}"') == 1
+
+
+def test_an_origin_number_of_310_digits_is_a_french_422(facilitator_client, setup):
+    entry = setup["entries"]["Pédagogie"]
+    response = facilitator_client.post(f"/fiches/{entry.id}/filiation", data={"source_id": "9" * 310})
+    assert response.status_code == 422
+    assert "Cette fiche n'existe plus" in response.get_data(as_text=True).replace("&#39;", "'")
+    assert count(LineageLink) == 0

@@ -1,6 +1,7 @@
 """Tags are free text, normalised: case, accents, spaces and punctuation do not make a new tag."""
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -105,3 +106,24 @@ def test_unknown_tags_are_created_not_refused(contributor_client, workshop):
     response = contributor_client.post("/fiches/nouvelle", data=form(workshop, "Nouvelle idée", "Tout nouveau mot-clé"))
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Tag.slug)) == "tout-nouveau-mot-cle"
+
+
+# --- the same slug to store and to search --------------------------------------------------------
+
+def test_tag_filters_and_facets_use_the_slug_tags_are_stored_with(client, workshop, make_entry):
+    """`tag:cœur` once became `c-ur` (an ASCII slug) while the tag is stored as `coeur`, and a
+    Greek tag had no ASCII slug at all: its facet showed a count and its link found nothing."""
+    make_entry(workshop.edition, "Le cœur du métier", workshop=workshop, tags=["Cœur"])
+    make_entry(workshop.edition, "Τα κοινά της διαμεσολάβησης", workshop=workshop, tags=["Κοινά"])
+    assert [r["title"] for r in client.get("/api/v1/search?q=tag:cœur").get_json()["results"]] == [
+        "Le cœur du métier"]
+    assert client.get("/api/v1/search?q=tag:C%C5%93ur").get_json()["total"] == 1
+    facets = client.get("/api/v1/search").get_json()["facets"]["tag"]
+    assert facets == {"coeur": 1, "κοινα": 1}
+    for slug, title in (("coeur", "Le cœur du métier"), ("κοινα", "Τα κοινά της διαμεσολάβησης")):
+        # What a facet link sends, and what the tag page's link to the search sends.
+        assert [r["title"] for r in client.get("/api/v1/search", query_string={"tag": slug}).get_json()["results"]] \
+            == [title]
+        page = unescape(client.get(f"/etiquettes/{slug}").get_data(as_text=True))
+        href = re.search(r'<a href="(/recherche\?[^"]+)">Filtrer et trier', page).group(1)
+        assert title in unescape(client.get(href).get_data(as_text=True))
