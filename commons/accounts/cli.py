@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask_babel import gettext as _
 
 from commons.accounts.models import Role
 from commons.accounts.services import AccountError, create_user
@@ -33,4 +34,4 @@ def create(email: str, role: str, display_name: str) -> None:
             user = create_user(email, password, Role(role), display_name)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Compte créé : {user.email} ({user.role.value})")
+    click.echo(_("Compte créé : %(email)s (%(role)s)", email=user.email, role=user.role.value))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from commons.accounts.models import Role, User
@@ -36,11 +37,12 @@ def find_user(email: str) -> User | None:
 def create_user(email: str, password: str, role: Role = Role.CONTRIBUTOR, display_name: str = "") -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        raise AccountError("Adresse électronique invalide.")
+        raise AccountError(_("Adresse électronique invalide."), "email")
     if find_user(email) is not None:
-        raise AccountError(f"Un compte existe déjà pour {email}.")
+        raise AccountError(_("Un compte existe déjà pour %(email)s.", email=email), "email")
     if len(password) < PASSWORD_MIN:
-        raise AccountError(f"Le mot de passe doit compter au moins {PASSWORD_MIN} caractères.")
+        raise AccountError(_("Le mot de passe doit compter au moins %(min)d caractères.", min=PASSWORD_MIN),
+                           "password")
     user = User(email=email, role=role, display_name=DISPLAY_NAME.clean(display_name))
     user.set_password(password)
     db.session.add(user)

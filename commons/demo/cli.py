@@ -2,24 +2,20 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from commons.database import unit_of_work
-from commons.extensions import db
 
 demo_cli = click.Group("demo", help="Données de démonstration (NEC Sud-Ouest).")
 
 
 def _edition_counts() -> dict[str, tuple[str, int, int]]:
-    """slug → (name, number of sessions, number of entries)."""
-    from commons.editions.models import Edition, Workshop
-    from commons.entries.models import Entry
+    """slug → (name, number of sessions, number of entries), oldest edition first."""
+    from commons.editions.queries import editions_in_order
+    from commons.entries.queries import count_in_edition
 
-    sessions = sa.select(sa.func.count(Workshop.id)).where(Workshop.edition_id == Edition.id).scalar_subquery()
-    entries = sa.select(sa.func.count(Entry.id)).where(Entry.edition_id == Edition.id).scalar_subquery()
-    rows = db.session.execute(sa.select(Edition.slug, Edition.name, sessions, entries).order_by(Edition.year))
-    return {slug: (name, n_sessions, n_entries) for slug, name, n_sessions, n_entries in rows}
+    return {e.slug: (e.name, len(e.workshops), count_in_edition(e)) for e in editions_in_order()}
 
 
 @demo_cli.command("load")
@@ -32,19 +28,20 @@ def load_command(if_empty: bool) -> None:
 
     before = _edition_counts()
     if if_empty and before:
-        click.echo(f"La base contient déjà {len(before)} édition(s) : données de démonstration non chargées.")
+        click.echo(_("La base contient déjà %(n)d édition(s) : données de démonstration non chargées.", n=len(before)))
         return
     try:
         with unit_of_work():
             loaded = load_demo()
     except DemoDataError as exc:
-        raise click.ClickException(f"Données de démonstration invalides — {exc}") from exc
+        raise click.ClickException(_("Données de démonstration invalides — %(error)s", error=exc)) from exc
     if not loaded:
-        click.echo("Données de démonstration déjà chargées : rien à faire.")
+        click.echo(_("Données de démonstration déjà chargées : rien à faire."))
         return
     for slug, (name, n_sessions, n_entries) in _edition_counts().items():
         if slug not in before:
-            click.echo(f"Édition « {name} » chargée : {n_sessions} sessions, {n_entries} fiches.")
+            click.echo(_("Édition « %(name)s » chargée : %(sessions)d sessions, %(entries)d fiches.", name=name,
+                         sessions=n_sessions, entries=n_entries))
 
 
 @demo_cli.command("status")
@@ -53,7 +50,8 @@ def status_command() -> None:
     """Afficher les éditions présentes dans la base."""
     counts = _edition_counts()
     if not counts:
-        click.echo("Aucune édition dans la base.")
+        click.echo(_("Aucune édition dans la base."))
         return
     for slug, (name, n_sessions, n_entries) in counts.items():
-        click.echo(f"{name} ({slug}) : {n_sessions} sessions, {n_entries} fiches.")
+        click.echo(_("%(name)s (%(slug)s) : %(sessions)d sessions, %(entries)d fiches.", name=name, slug=slug,
+                     sessions=n_sessions, entries=n_entries))

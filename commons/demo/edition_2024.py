@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from commons.editions.models import Edition, Structure, Workshop
+from commons.editions.queries import get_edition
 from commons.editions.services import copy_programme
 from commons.entries.models import Entry
 from commons.entries.services import create_entry
@@ -115,9 +116,9 @@ def _structure(slug: str) -> Structure | None:
 
 def load_2024() -> bool:
     """Load the 2024 demo on top of 2023; return True when something was added."""
-    if db.session.scalar(sa.select(Edition.id).where(Edition.slug == SLUG_2024)) is not None:
+    if get_edition(SLUG_2024) is not None:
         return False
-    e23 = db.session.scalar(sa.select(Edition).where(Edition.slug == SLUG_2023))
+    e23 = get_edition(SLUG_2023)
     if e23 is None:
         return False
     communs23, school23 = _workshop(e23, COMMONS), _workshop(e23, SCHOOL)

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, WorkshopFormat
+from commons.editions.queries import get_edition
 from commons.entries.services import EntryError, create_entry, parse_tags, validate_body, validate_title
 from commons.extensions import db
 from commons.kinds import EntryKind
@@ -222,7 +223,7 @@ def load_edition_data(data: dict[str, Any], *, summary: str, created_at: datetim
     existing_structures = {s.slug: s for s in db.session.scalars(sa.select(Structure))}
     validate(data, source=source, known_structures=set(existing_structures))
     spec = data["edition"]
-    if db.session.scalar(sa.select(Edition.id).where(Edition.slug == spec["slug"])) is not None:
+    if get_edition(spec["slug"]) is not None:
         return None
     structures = _add_structures(data["structures"], existing_structures)
     edition = Edition(

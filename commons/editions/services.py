@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from commons.database import storable_ids
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, WorkshopFormat
+from commons.editions.queries import get_edition
 from commons.errors import ServiceError
 from commons.extensions import db
 from commons.kinds import EntryKind
@@ -93,7 +94,7 @@ def _validate_edition(data: EditionData, edition: Edition | None) -> EditionData
         raise EditionError(_("La date de fin précède la date de début."), "ends_on")
     if data.starts_on and data.starts_on.year != data.year:
         raise EditionError(_("La date de début n'est pas dans l'année de l'édition."), "starts_on")
-    clash = db.session.scalar(sa.select(Edition).where(Edition.slug == slug))
+    clash = get_edition(slug)
     if clash is not None and clash is not edition:
         raise EditionError(_("L'identifiant « %(slug)s » est déjà pris par %(name)s.",
                              slug=slug, name=clash.name), "slug")

@@ -6,6 +6,7 @@ writes on purpose, which a race or a manual edit of the database could leave beh
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, selectinload
 
 from commons.entries.models import Entry
@@ -22,8 +23,8 @@ def backwards_links() -> tuple[int, list[str]]:
         .options(selectinload(source.edition), selectinload(target.edition))
     ).all()
     problems = [
-        f"lien {link.id} : fiche {src.id} ({src.edition.slug}) → fiche {dst.id} ({dst.edition.slug}) "
-        f"ne va pas vers une édition postérieure"
+        _("lien %(link)d : fiche %(source)d (%(a)s) → fiche %(target)d (%(b)s) ne va pas vers une édition postérieure",
+          link=link.id, source=src.id, a=src.edition.slug, target=dst.id, b=dst.edition.slug)
         for link, src, dst in rows if dst.edition.held_on <= src.edition.held_on
     ]
     return len(rows), problems
@@ -44,12 +45,13 @@ def contradictory_proposals() -> list[str]:
                                   .order_by(CarryProposal.id)).all()
     for proposal in answered:
         carried = _carried_into_workshop(proposal)
+        names = {"id": proposal.id, "entry": proposal.source_entry_id, "workshop": proposal.target_workshop_id}
         if proposal.status is ProposalStatus.ACCEPTED and proposal.refusal_reason:
-            problems.append(f"proposition {proposal.id} : acceptée mais porte un motif de refus")
+            problems.append(_("proposition %(id)d : acceptée mais porte un motif de refus", **names))
         if proposal.status is ProposalStatus.ACCEPTED and not carried:
-            problems.append(f"proposition {proposal.id} : acceptée mais la fiche {proposal.source_entry_id} "
-                            f"n'a pas été reprise dans l'atelier {proposal.target_workshop_id}")
+            problems.append(_("proposition %(id)d : acceptée mais la fiche %(entry)d n'a pas été reprise dans "
+                              "l'atelier %(workshop)d", **names))
         if proposal.status is ProposalStatus.REFUSED and carried:
-            problems.append(f"proposition {proposal.id} : refusée mais la fiche {proposal.source_entry_id} "
-                            f"est reprise dans l'atelier {proposal.target_workshop_id}")
+            problems.append(_("proposition %(id)d : refusée mais la fiche %(entry)d est reprise dans "
+                              "l'atelier %(workshop)d", **names))
     return problems

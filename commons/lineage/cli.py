@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
 
 from commons.editions.models import Edition
 from commons.editions.queries import get_edition
@@ -14,7 +15,7 @@ lineage_cli = click.Group("lineage", help="Filiation des fiches d'une édition �
 def _edition(slug: str) -> Edition:
     edition = get_edition(slug)
     if edition is None:
-        raise click.ClickException(f"Édition inconnue : {slug}")
+        raise click.ClickException(_("Édition inconnue : %(slug)s", slug=slug))
     return edition
 
 
@@ -39,6 +40,6 @@ def check_command() -> None:
     problems += contradictory_proposals()
     for line in problems:
         click.echo(line, err=True)
-    click.echo(f"{checked} lien(s) vérifié(s), {len(problems)} problème(s).")
+    click.echo(_("%(links)d lien(s) vérifié(s), %(problems)d problème(s).", links=checked, problems=len(problems)))
     if problems:
         raise SystemExit(1)

@@ -4,14 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from commons.extensions import db
 from commons.search.documents import REGISTRY
 from commons.search.service import SearchService
 
 # Stored fields that must equal what the database would produce today.
-COMPARED = {"title": "titre", "body": "texte", "kind": "nature", "status": "statut", "edition": "édition",
-            "workshop": "atelier", "tag": "étiquettes", "date": "date"}
-TYPE_LABELS = {"entry": "fiche", "workshop": "atelier", "edition": "édition"}
+COMPARED = {"title": _l("titre"), "body": _l("texte"), "kind": _l("nature"), "status": _l("statut"),
+            "edition": _l("édition"), "workshop": _l("atelier"), "tag": _l("étiquettes"), "date": _l("date")}
+TYPE_LABELS = {"entry": _l("fiche"), "workshop": _l("atelier"), "edition": _l("édition")}
 
 
 @dataclass
@@ -26,9 +29,9 @@ class Report:
         return not (self.missing or self.extra or self.different)
 
     def lines(self) -> list[str]:
-        out = [f"Absent de l'index : {k}" for k in self.missing]
-        out += [f"En trop dans l'index : {k}" for k in self.extra]
-        out += [f"Différent : {k} ({', '.join(fields)})" for k, fields in self.different]
+        out = [_("Absent de l'index : %(doc)s", doc=k) for k in self.missing]
+        out += [_("En trop dans l'index : %(doc)s", doc=k) for k in self.extra]
+        out += [_("Différent : %(doc)s (%(fields)s)", doc=k, fields=", ".join(map(str, fields))) for k, fields in self.different]
         return out
 
 

@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from commons.extensions import db
 from commons.search.documents import count_all
@@ -27,8 +28,8 @@ def reindex(quiet: bool) -> None:
             with click.progressbar(length=total, label="Indexation", show_pos=True, file=sys.stderr) as bar:
                 folder = service().rebuild(progress=bar.update, wait=600)
     except IndexUnavailable:
-        raise click.ClickException("Une autre reconstruction est en cours ; réessayez plus tard.") from None
-    click.echo(f"Index reconstruit : {total} documents dans {folder.name}.")
+        raise click.ClickException(_("Une autre reconstruction est en cours ; réessayez plus tard.")) from None
+    click.echo(_("Index reconstruit : %(n)d documents dans %(folder)s.", n=total, folder=folder.name))
 
 
 @search_group.command("check")
@@ -45,10 +46,10 @@ def check(no_apply: bool) -> None:
     for line in report.lines():
         click.echo(line)
     if report.is_consistent:
-        click.echo(f"Index conforme à la base ({report.checked} documents).")
+        click.echo(_("Index conforme à la base (%(n)d documents).", n=report.checked))
         return
-    click.echo(f"{len(report.lines())} différence(s) entre l'index et la base "
-               f"(corrigez avec « flask search reindex »).", err=True)
+    click.echo(_("%(n)d différence(s) entre l'index et la base (corrigez avec « flask search reindex »).",
+                 n=len(report.lines())), err=True)
     sys.exit(1)
 
 
@@ -58,4 +59,4 @@ def apply() -> None:
     from commons.search.service import service
 
     done = service().catch_up(timeout=30, rounds=1000)
-    click.echo("Index à jour." if done else "Index occupé par un autre processus : il finira le travail.")
+    click.echo(_("Index à jour.") if done else _("Index occupé par un autre processus : il finira le travail."))
