@@ -60,6 +60,11 @@ class Entry(TimestampMixin, db.Model):
     """One outcome of a workshop. Holds the current state; history lives in `Revision`."""
 
     __tablename__ = "entries"
+    # Listing pages filter on the published status first, then by kind or edition, and count.
+    __table_args__ = (
+        sa.Index("ix_entries_status_kind", "status", "kind"),
+        sa.Index("ix_entries_status_edition_id", "status", "edition_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind), index=True)
@@ -113,7 +118,7 @@ class Revision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # recent changes sort on it
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     summary: Mapped[str] = mapped_column(sa.String(SUMMARY_MAX), default="")
     kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind))

@@ -150,7 +150,7 @@ class DecisionLog(db.Model):
     decision: Mapped[Decision] = mapped_column(enum_column(Decision))
     entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
     source_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
-    related_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"))
+    related_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
     summary: Mapped[str] = mapped_column(sa.String(DECISION_SUMMARY_MAX), default="")
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     evidence: Mapped[str] = mapped_column(sa.Text, default="")
