@@ -14,6 +14,7 @@ allowlist of tags and attributes. Together they block:
 """
 from __future__ import annotations
 
+import html
 import unicodedata
 from functools import lru_cache
 
@@ -57,25 +58,34 @@ def _cleaner() -> bleach.Cleaner:
     )
 
 
-def sanitize_html(html: str) -> str:
-    return _cleaner().clean(html)
+def sanitize_html(markup: str) -> str:
+    return _cleaner().clean(markup)
 
 
 def render_markdown(text: str) -> Markup:
     """Markdown → safe HTML, ready for a template."""
     # h1 is the page title: demote headings so an entry cannot break the page outline.
-    html = _markdown().render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    return Markup(sanitize_html(html))
+    rendered = _markdown().render(text or "").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return Markup(sanitize_html(rendered))
 
 
 def plain_excerpt(text: str, length: int = 180) -> str:
-    """A short plain-text excerpt of Markdown (for lists and meta descriptions)."""
-    plain = bleach.clean(_markdown().render(text or ""), tags=set(), strip=True)
-    plain = " ".join(plain.split())
+    """A short plain-text excerpt of Markdown (for lists and meta descriptions).
+
+    Renders and cleans the whole text: entries store theirs when saved, and lists `clip` it.
+    bleach answers HTML ("&amp;"): unescaped here, it is plain text that templates escape once,
+    so "Parents & enfants" does not show as "Parents &amp; enfants".
+    """
+    plain = html.unescape(bleach.clean(_markdown().render(text or ""), tags=set(), strip=True))
+    return clip(" ".join(plain.split()), length)
+
+
+def clip(plain: str, length: int = 180) -> str:
+    """Plain text cut at a word boundary to about `length` characters, with an ellipsis."""
     if len(plain) <= length:
         return plain
     cut = plain[:length].rsplit(" ", 1)[0]
-    return cut + "…"
+    return cut.rstrip(" …") + "…"
 
 
 # Letters that Unicode does not decompose into a base letter plus an accent.

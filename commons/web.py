@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from commons.kinds import EntryKind
-from commons.text import plain_excerpt, render_markdown
+from commons.text import clip, render_markdown
 
 # Everything is served from this host: the policy makes a stray external asset fail loudly.
 CSP = (
@@ -42,7 +42,7 @@ def external_url(endpoint: str, **values) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
-        excerpt=plain_excerpt,
+        clip=clip,
         clock=format_clock,
         date=lambda v, fmt="long": format_date(v, fmt) if v else "",
         datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "",

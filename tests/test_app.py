@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -63,6 +64,33 @@ def test_migrations_match_models(app):
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_the_rendering_migration_fills_existing_bodies(tmp_path):
+    """Migration 0005 adds the stored HTML and excerpt, and renders the entries already there."""
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "COMMONS_INDEX_DIR": str(tmp_path / "index"),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO editions (id, slug, name, year, place, venue, description, "
+                                 "is_illustrative, created_at, updated_at) VALUES (1, 'e', 'E', 2023, '', '', '', "
+                                 "0, '2023-06-01', '2023-06-01')"))
+            conn.execute(sa.text("INSERT INTO entries (id, kind, title, body, status, edition_id, position, "
+                                 "revision_number, created_at, updated_at) VALUES (1, 'valeur', 'T', "
+                                 "'Un **texte** <b>x</b>', 'publiee', 1, 0, 1, '2023-06-01', '2023-06-01')"))
+            conn.execute(sa.text("INSERT INTO revisions (id, entry_id, number, created_at, summary, kind, title, "
+                                 "body, tags_text) VALUES (1, 1, 1, '2023-06-01', '', 'valeur', 'T', "
+                                 "'Un **texte** <b>x</b>', '')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            html, excerpt = conn.execute(sa.text("SELECT body_html, excerpt FROM entries")).one()
+            revision_html = conn.execute(sa.text("SELECT body_html FROM revisions")).scalar()
+        db.engine.dispose()
+    assert html == revision_html == "<p>Un <strong>texte</strong> &lt;b&gt;x&lt;/b&gt;</p>\n"
+    assert excerpt == "Un texte <b>x</b>"
 
 
 def test_sqlite_runs_in_wal_mode(app):

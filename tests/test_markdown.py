@@ -10,7 +10,9 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
+from commons.extensions import db
 from commons.text import ALLOWED_TAGS, plain_excerpt, render_markdown
 
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
@@ -171,3 +173,48 @@ def test_entry_page_never_carries_a_script(client, make_entry, workshop):
     body = page.split('<div class="entry-body">', 1)[1].split("</div>", 1)[0]
     assert_safe(body)
     assert 'href="javascript' not in page.lower()
+
+
+# --- rendered once, when saved -------------------------------------------------------------------
+
+def test_bodies_are_rendered_when_saved_not_when_read(client, contributor_client, entry, monkeypatch):
+    from commons import text
+
+    html = client.get(f"/fiches/{entry.id}").get_data(as_text=True)
+    assert "<strong>toute</strong>" in html
+    assert entry.body_html == "<p>Accueillir <strong>toute</strong> personne.</p>\n"
+    assert entry.excerpt == "Accueillir toute personne."
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("rendered on a read")
+
+    monkeypatch.setattr(text, "sanitize_html", forbidden)
+    monkeypatch.setattr(text.bleach, "clean", forbidden)
+    for path in (f"/fiches/{entry.id}", f"/fiches/{entry.id}/historique", f"/fiches/{entry.id}/versions/1",
+                 "/natures/valeur", "/etiquettes/posture", "/modifications", "/"):
+        assert client.get(path).status_code == 200, path
+    monkeypatch.undo()
+    data = {"kind": "valeur", "title": entry.title, "body": "Un *nouveau* texte <script>x</script>", "tags": "Posture",
+            "workshop": f"w{entry.workshop_id}", "summary": "", "base_revision": "1"}
+    assert contributor_client.post(f"/fiches/{entry.id}/modifier", data=data).status_code == 302
+    db.session.expire_all()
+    assert entry.body_html == "<p>Un <em>nouveau</em> texte &lt;script&gt;x&lt;/script&gt;</p>\n"
+    assert entry.revisions[-1].body_html == entry.body_html and entry.revisions[0].body_html != entry.body_html
+
+
+def test_render_command_renders_every_body_again(runner, entry):
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE entries SET body_html = 'périmé', excerpt = 'périmé'"))
+        conn.execute(sa.text("UPDATE revisions SET body_html = 'périmé'"))
+    result = runner.invoke(args=["entries", "render"])
+    assert result.exit_code == 0 and "1 fiche(s) et 1 version(s) rendues." in result.output
+    db.session.expire_all()
+    assert entry.body_html == render_markdown(entry.body) and entry.excerpt == "Accueillir toute personne."
+    assert entry.revisions[0].body_html == entry.body_html
+
+
+def test_excerpts_are_plain_text_escaped_once(client, workshop, make_entry):
+    assert plain_excerpt("Parents & enfants, **écrans** <3") == "Parents & enfants, écrans <3"
+    make_entry(workshop.edition, "Écrans en famille", workshop=workshop, body="Parents & enfants <3")
+    page = client.get(f"/editions/{workshop.edition.slug}/ateliers/{workshop.slug}").get_data(as_text=True)
+    assert "Parents &amp; enfants &lt;3" in page and "&amp;amp;" not in page

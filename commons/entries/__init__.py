@@ -8,6 +8,7 @@ bp = Blueprint("entries", __name__)
 def init_app(app: Flask) -> None:
     from commons.editions.services import edition_dependants, workshop_dependants
     from commons.entries import browse, models, queries, routes  # noqa: F401  (registers models and views)
+    from commons.entries.cli import entries_cli
     from commons.panels import Slot, register
 
     register(app, Slot.HOME, browse.home_sections)
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
     register(app, Slot.WORKSHOP, browse.workshop_outcomes, order=10)
     edition_dependants.connect(_entries_in_edition)
     workshop_dependants.connect(_entries_in_workshop)
+    app.cli.add_command(entries_cli)
     app.register_blueprint(bp)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from commons.extensions import db
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 TITLE_MAX = 200
 BODY_MAX = 100_000
 SUMMARY_MAX = 300
+EXCERPT_MAX = 300
 
 
 class EntryStatus(enum.Enum):
@@ -70,6 +72,10 @@ class Entry(TimestampMixin, db.Model):
     kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind), index=True)
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    # Rendered once, when the body is saved (entries.services), never on each view: the
+    # sanitised HTML of the body and the start of its plain text, for lists.
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    excerpt: Mapped[str] = mapped_column(sa.String(EXCERPT_MAX + 1), default="", server_default="")
     status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.PUBLISHED, index=True)
     # An entry always belongs to an edition; the workshop is optional and may go away
     # (SET NULL) without orphaning the entry.
@@ -105,6 +111,11 @@ class Entry(TimestampMixin, db.Model):
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
 
+    @property
+    def html(self) -> Markup:
+        """The body as sanitised HTML, rendered when it was saved."""
+        return Markup(self.body_html)
+
     def __repr__(self) -> str:
         return f"<Entry {self.id} {self.kind.value} {self.title[:30]!r}>"
 
@@ -124,6 +135,7 @@ class Revision(db.Model):
     kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind))
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # rendered when saved
     # Tag names as the user saw them, one per line: the snapshot must not change when a tag is renamed.
     tags_text: Mapped[str] = mapped_column(sa.Text, default="")
     workshop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workshops.id", ondelete="SET NULL"))
@@ -134,3 +146,7 @@ class Revision(db.Model):
     @property
     def tag_names(self) -> list[str]:
         return [t for t in self.tags_text.split("\n") if t]
+
+    @property
+    def html(self) -> Markup:
+        return Markup(self.body_html)

@@ -22,6 +22,9 @@ from commons.kinds import EntryKind
 
 PUBLISHED = Entry.status == EntryStatus.PUBLISHED
 KIND_ORDER = {kind: i for i, kind in enumerate(EntryKind)}
+# Lists show titles and excerpts: the bodies (up to 100,000 characters, twice with their HTML)
+# stay in the database.
+LIST_ONLY = (defer(Entry.body), defer(Entry.body_html))
 
 
 # --- one entry --------------------------------------------------------------------------------
@@ -45,7 +48,7 @@ def revisions_of(entry: Entry) -> Sequence[Revision]:
     """Newest first, without the bodies (a history lists, it does not show)."""
     return db.session.scalars(
         sa.select(Revision).where(Revision.entry_id == entry.id).order_by(Revision.number.desc())
-        .options(defer(Revision.body), selectinload(Revision.author))
+        .options(defer(Revision.body), defer(Revision.body_html), selectinload(Revision.author))
     ).all()
 
 
@@ -98,7 +101,8 @@ class KindGroup:
 
 def workshop_outcomes(workshop: Workshop) -> list[KindGroup]:
     """Published entries of the workshop by kind (in the kinds' order), sub-items nested."""
-    entries = db.session.scalars(sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id)).all()
+    entries = db.session.scalars(sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id)
+                                 .options(*LIST_ONLY)).all()
     by_kind: dict[EntryKind, list[Entry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
@@ -143,8 +147,8 @@ def latest_revisions(limit: int = 10, offset: int = 0) -> Sequence[Revision]:
     return db.session.scalars(
         sa.select(Revision).join(Revision.entry).where(PUBLISHED)
         .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit).offset(offset)
-        .options(defer(Revision.body), selectinload(Revision.author),
-                 selectinload(Revision.entry).selectinload(Entry.edition))
+        .options(defer(Revision.body), defer(Revision.body_html), selectinload(Revision.author),
+                 selectinload(Revision.entry).options(*LIST_ONLY).selectinload(Entry.edition))
     ).all()
 
 
@@ -192,7 +196,8 @@ def count_entries(groups: Iterable[EditionGroup]) -> int:
 
 
 def _with_context(query: sa.Select) -> sa.Select:
-    return query.options(selectinload(Entry.edition), selectinload(Entry.workshop), selectinload(Entry.tags))
+    return query.options(selectinload(Entry.edition), selectinload(Entry.workshop), selectinload(Entry.tags),
+                         *LIST_ONLY)
 
 
 def entries_of_kind(kind: EntryKind) -> list[EditionGroup]:

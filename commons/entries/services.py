@@ -19,12 +19,21 @@ from sqlalchemy.orm.attributes import flag_modified
 from commons.accounts.models import User
 from commons.database import claim, insert_or_ignore
 from commons.editions.models import Edition, Workshop
-from commons.entries.models import BODY_MAX, SUMMARY_MAX, TITLE_MAX, Entry, EntryStatus, Revision, Tag
+from commons.entries.models import (
+    BODY_MAX,
+    EXCERPT_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Entry,
+    EntryStatus,
+    Revision,
+    Tag,
+)
 from commons.errors import ConflictError, ServiceError
 from commons.extensions import db
 from commons.kinds import EntryKind
 from commons.models import utcnow
-from commons.text import TAG_SLUG_MAX, tag_slug
+from commons.text import TAG_SLUG_MAX, plain_excerpt, render_markdown, tag_slug
 from commons.validation import TextRule, shorten
 
 TAG_MAX = TAG_SLUG_MAX
@@ -130,10 +139,17 @@ def append_revision(entry: Entry, *, author: User | None, summary: str, at: date
     revision = Revision(
         entry=entry, number=entry.revision_number, author=author, summary=shorten(summary, SUMMARY_MAX),
         created_at=at or entry.updated_at or utcnow(), kind=entry.kind, title=entry.title, body=entry.body,
-        tags_text="\n".join(entry.tag_names), workshop_id=entry.workshop.id if entry.workshop else None,
+        body_html=entry.body_html, tags_text="\n".join(entry.tag_names),
+        workshop_id=entry.workshop.id if entry.workshop else None,
     )
     db.session.add(revision)
     return revision
+
+
+def render(entry: Entry) -> None:
+    """Render the body once, when it is saved: pages show the stored HTML and lists the excerpt."""
+    entry.body_html = str(render_markdown(entry.body))
+    entry.excerpt = plain_excerpt(entry.body, EXCERPT_MAX)
 
 
 def touch(entry: Entry, author: User | None, at: datetime | None = None) -> None:
@@ -178,6 +194,7 @@ def create_entry(
         revision_number=1,
     )
     entry.created_at = entry.updated_at = created_at or utcnow()
+    render(entry)
     db.session.add(entry)
     append_revision(entry, author=author, summary=summary or _("Création de la fiche"))
     db.session.flush()
@@ -227,7 +244,10 @@ def _save(entry: Entry, content: EntryContent, base_revision: int, author: User 
     if not claim(entry, "revision_number", base_revision, base_revision + 1):
         db.session.refresh(entry)
         raise EditConflict(entry, base_revision)
+    body_changed = content.body != entry.body
     entry.kind, entry.title, entry.body = content.kind, content.title, content.body
+    if body_changed:
+        render(entry)
     entry.tags = get_or_create_tags(list(content.tags))
     entry.workshop = db.session.get(Workshop, content.workshop_id) if content.workshop_id else None
     touch(entry, author, at)

@@ -1,0 +1,22 @@
+"""`flask --app wsgi entries render`: render every stored body again."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from commons.extensions import db
+
+entries_cli = click.Group("entries", help="Fiches.")
+
+
+@entries_cli.command("render")
+@with_appcontext
+def render_command() -> None:
+    """Recalculer le HTML et l'extrait de chaque fiche et de chaque version (après un changement des règles
+    Markdown ou de la liste blanche de commons/text.py)."""
+    from commons.entries.rendering import render_all
+
+    with db.engine.begin() as conn:
+        entries, revisions = render_all(conn)
+    click.echo(_("%(entries)d fiche(s) et %(revisions)d version(s) rendues.", entries=entries, revisions=revisions))
