@@ -9,12 +9,24 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
-from commons.database import parse_int
 from commons.editions.models import Edition, Workshop
 from commons.entries import bp, queries
 from commons.kinds import EntryKind
+from commons.paging import Page, page_of
 from commons.text import tag_slug
 from commons.web import abort_with
+
+
+def per_page() -> int:
+    return current_app.config.get("ENTRIES_PER_PAGE", 50)
+
+
+def page_or_404(total: int, message: str) -> Page:
+    """The page `?page=` asks for in a list of `total` items; a French 404 when there is no such page."""
+    page = page_of(request.args.get("page"), total, per_page())
+    if page is None:
+        abort_with(404, message % {"last": max(1, -(-total // per_page()))})
+    return page
 
 
 @bp.route("/natures")
@@ -28,9 +40,10 @@ def by_kind(kind: str):
     if entry_kind is None:
         abort_with(404, _("La nature « %(kind)s » n'existe pas. Les natures sont : %(known)s.",
                           kind=kind, known=", ".join(k.label.lower() for k in EntryKind)))
-    groups = queries.entries_of_kind(entry_kind)
-    return render_template("entries/by_kind.html", kind=entry_kind, groups=groups,
-                           count=queries.count_entries(groups), meta_description=entry_kind.description)
+    count = queries.count_of_kind(entry_kind)
+    page = page_or_404(count, _("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
+    return render_template("entries/by_kind.html", kind=entry_kind, groups=queries.entries_of_kind(entry_kind, page),
+                           count=count, page=page, meta_description=entry_kind.description)
 
 
 @bp.route("/etiquettes")
@@ -47,20 +60,18 @@ def by_tag(slug: str):
     tag = queries.get_tag(slug) if canonical else None
     if tag is None:
         abort_with(404, _("Aucune fiche ne porte l'étiquette « %(slug)s ».", slug=slug))
-    groups = queries.entries_with_tag(tag)
-    return render_template("entries/by_tag.html", tag=tag, groups=groups, count=queries.count_entries(groups))
+    count = queries.count_with_tag(tag)
+    page = page_or_404(count, _("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
+    return render_template("entries/by_tag.html", tag=tag, groups=queries.entries_with_tag(tag, page), count=count,
+                           page=page)
 
 
 @bp.route("/modifications")
 def recent_changes():
-    per_page = current_app.config.get("ENTRIES_PER_PAGE", 50)
     total = queries.count_revisions()
-    last_page = max(1, -(-total // per_page))
-    page = parse_int(request.args.get("page", "1")) or 0
-    if not 1 <= page <= last_page:
-        abort_with(404, _("Cette page des modifications n'existe pas (pages 1 à %(last)d).", last=last_page))
-    revisions = queries.latest_revisions(limit=per_page, offset=(page - 1) * per_page)
-    return render_template("entries/changes.html", revisions=revisions, page=page, last_page=last_page, total=total)
+    page = page_or_404(total, _("Cette page des modifications n'existe pas (pages 1 à %(last)d)."))
+    revisions = queries.latest_revisions(limit=page.per_page, offset=page.offset)
+    return render_template("entries/changes.html", revisions=revisions, page=page, total=total)
 
 
 # --- panels on the editions' pages ------------------------------------------------------------
@@ -80,8 +91,10 @@ def programme_sessions(workshops: Sequence[Workshop]) -> dict[int, Markup]:
 
 
 def workshop_outcomes(workshop: Workshop) -> Markup:
-    return Markup(render_template("entries/_workshop_outcomes.html", workshop=workshop,
-                                  groups=queries.workshop_outcomes(workshop)))
+    count = queries.count_in_workshop(workshop)
+    page = page_or_404(count, _("Cette page des fiches de l'atelier n'existe pas (pages 1 à %(last)d)."))
+    return Markup(render_template("entries/_workshop_outcomes.html", workshop=workshop, count=count, page=page,
+                                  groups=queries.workshop_outcomes(workshop, page)))
 
 
 def home_sections() -> Markup:

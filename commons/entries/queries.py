@@ -19,12 +19,15 @@ from commons.editions.models import Edition, GuidingQuestion, Workshop
 from commons.entries.models import Entry, EntryStatus, Revision, Tag, entry_tags
 from commons.extensions import db
 from commons.kinds import EntryKind
+from commons.paging import Page
 
 PUBLISHED = Entry.status == EntryStatus.PUBLISHED
 KIND_ORDER = {kind: i for i, kind in enumerate(EntryKind)}
 # Lists show titles and excerpts: the bodies (up to 100,000 characters, twice with their HTML)
 # stay in the database.
 LIST_ONLY = (defer(Entry.body), defer(Entry.body_html))
+# The kinds in their order (valeurs first), for ORDER BY.
+KIND_RANK = sa.case(*[(Entry.kind == kind, rank) for kind, rank in KIND_ORDER.items()])
 
 
 # --- one entry --------------------------------------------------------------------------------
@@ -44,10 +47,12 @@ def get_revision(entry: Entry, number: int) -> Revision | None:
                              .options(selectinload(Revision.author)))
 
 
-def revisions_of(entry: Entry) -> Sequence[Revision]:
-    """Newest first, without the bodies (a history lists, it does not show)."""
+def revisions_of(entry: Entry, page: Page) -> Sequence[Revision]:
+    """One page of the entry's revisions, newest first, without the bodies (a history lists, it
+    does not show). Revisions are numbered 1 to `entry.revision_number`: that is their count."""
     return db.session.scalars(
         sa.select(Revision).where(Revision.entry_id == entry.id).order_by(Revision.number.desc())
+        .limit(page.per_page).offset(page.offset)
         .options(defer(Revision.body), defer(Revision.body_html), selectinload(Revision.author))
     ).all()
 
@@ -99,10 +104,16 @@ class KindGroup:
     nodes: list[Node]
 
 
-def workshop_outcomes(workshop: Workshop) -> list[KindGroup]:
-    """Published entries of the workshop by kind (in the kinds' order), sub-items nested."""
-    entries = db.session.scalars(sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id)
-                                 .options(*LIST_ONLY)).all()
+def count_in_workshop(workshop: Workshop) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Entry.id)).where(PUBLISHED, Entry.workshop_id == workshop.id))
+
+
+def workshop_outcomes(workshop: Workshop, page: Page) -> list[KindGroup]:
+    """One page of the workshop's published entries by kind (in the kinds' order), sub-items nested."""
+    entries = db.session.scalars(
+        sa.select(Entry).where(PUBLISHED, Entry.workshop_id == workshop.id)
+        .order_by(KIND_RANK, Entry.position, Entry.id).limit(page.per_page).offset(page.offset).options(*LIST_ONLY)
+    ).all()
     by_kind: dict[EntryKind, list[Entry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
@@ -195,14 +206,27 @@ def count_entries(groups: Iterable[EditionGroup]) -> int:
     return sum(count_nodes(w.nodes) for g in groups for w in g.workshops)
 
 
-def _with_context(query: sa.Select) -> sa.Select:
-    return query.options(selectinload(Entry.edition), selectinload(Entry.workshop), selectinload(Entry.tags),
-                         *LIST_ONLY)
+def _listing(where, page: Page) -> list[Entry]:
+    """One page of published entries across editions: newest edition first, then the programme's
+    order (entries without a workshop last), then kind and position; what the groups show loaded."""
+    query = (
+        sa.select(Entry).join(Edition, Edition.id == Entry.edition_id)
+        .outerjoin(Workshop, Workshop.id == Entry.workshop_id).where(PUBLISHED, *where)
+        .order_by(Edition.year.desc(), Edition.starts_on.desc().nulls_last(), Edition.id.desc(),
+                  Entry.workshop_id.is_(None), Workshop.starts_at.asc().nulls_first(), Workshop.room, Workshop.id,
+                  KIND_RANK, Entry.position, Entry.id)
+        .limit(page.per_page).offset(page.offset)
+        .options(selectinload(Entry.edition), selectinload(Entry.workshop), selectinload(Entry.tags), *LIST_ONLY)
+    )
+    return list(db.session.scalars(query))
 
 
-def entries_of_kind(kind: EntryKind) -> list[EditionGroup]:
-    entries = db.session.scalars(_with_context(sa.select(Entry).where(PUBLISHED, Entry.kind == kind))).all()
-    return _group_by_edition(entries)
+def count_of_kind(kind: EntryKind) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Entry.id)).where(PUBLISHED, Entry.kind == kind)) or 0
+
+
+def entries_of_kind(kind: EntryKind, page: Page) -> list[EditionGroup]:
+    return _group_by_edition(_listing([Entry.kind == kind], page))
 
 
 def tag_counts() -> list[tuple[Tag, int]]:
@@ -220,8 +244,13 @@ def get_tag(slug: str) -> Tag | None:
     return db.session.scalar(sa.select(Tag).where(Tag.slug == slug))
 
 
-def entries_with_tag(tag: Tag) -> list[EditionGroup]:
-    entries = db.session.scalars(
-        _with_context(sa.select(Entry).where(PUBLISHED, Entry.tags.any(Tag.id == tag.id)))
-    ).all()
-    return _group_by_edition(entries)
+def count_with_tag(tag: Tag) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(entry_tags).join(Entry, Entry.id == entry_tags.c.entry_id)
+        .where(PUBLISHED, entry_tags.c.tag_id == tag.id)
+    ) or 0
+
+
+def entries_with_tag(tag: Tag, page: Page) -> list[EditionGroup]:
+    tagged = sa.select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == tag.id)
+    return _group_by_edition(_listing([Entry.id.in_(tagged)], page))

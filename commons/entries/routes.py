@@ -14,6 +14,7 @@ from commons.database import get_by_id, is_storable_id, parse_int
 from commons.editions.models import Edition, Workshop
 from commons.editions.queries import newest_first
 from commons.entries import bp, queries
+from commons.entries.browse import page_or_404
 from commons.entries.diff import Side, diff_entries, side_of_entry, side_of_revision
 from commons.entries.forms import CreateEntryForm, EditEntryForm, RevertForm, malformed_fields, place_value
 from commons.entries.history import events_of
@@ -81,8 +82,9 @@ def show(entry_id: int):
 
 
 def _history_page(entry: Entry, error: str | None = None, status: int = 200):
-    return render_template("entries/history.html", entry=entry, revisions=queries.revisions_of(entry),
-                           events=events_of(entry)[::-1], error=error,
+    page = page_or_404(entry.revision_number, _("Cette page de l'historique n'existe pas (pages 1 à %(last)d)."))
+    return render_template("entries/history.html", entry=entry, revisions=queries.revisions_of(entry, page),
+                           page=page, events=events_of(entry)[::-1], error=error,
                            revert_form=RevertForm(base_revision=str(entry.revision_number))), status
 
 

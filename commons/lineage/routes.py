@@ -15,6 +15,7 @@ from commons.database import get_by_id, parse_int
 from commons.editions.models import Workshop
 from commons.editions.queries import editions_in_order, structures_by_name
 from commons.editions.routes import edition_or_404, workshop_or_404
+from commons.entries.browse import page_or_404
 from commons.entries.models import Entry
 from commons.entries.queries import build_tree
 from commons.entries.routes import entry_or_404
@@ -311,6 +312,8 @@ def followup():
 
 def _followup_page(status: ActionStatus | None, failed: tuple | None = None, code: int = 200):
     rows = action_rows(status)
+    page = page_or_404(len(rows), _("Cette page du suivi n'existe pas (pages 1 à %(last)d)."))
+    total, rows = len(rows), rows[page.offset:page.offset + page.per_page]
     forms = {}
     if can(Permission.DECIDE):  # anonymous readers get the table, not one form per action
         owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()])
@@ -322,7 +325,8 @@ def _followup_page(status: ActionStatus | None, failed: tuple | None = None, cod
             form.owner.choices = owners
             forms[row.entry.id] = form
     return render_template("lineage/followup.html", rows=rows, status=status, statuses=list(ActionStatus),
-                           forms=forms, can_edit=bool(forms), error=failed[2] if failed else None), code
+                           forms=forms, can_edit=bool(forms), page=page, total=total,
+                           error=failed[2] if failed else None), code
 
 
 @bp.route("/actions/suivi/<int:entry_id>", methods=["POST"])
