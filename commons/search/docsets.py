@@ -113,6 +113,23 @@ class DocSets:
                 return weights[i] if i < len(ids) and ids[i] == docnum - off else 0.0
         return 0.0
 
+    def _phrase_docs(self, q: wq.Phrase, candidates: frozenset[int]) -> frozenset[int]:
+        """The candidates whose field has q's words one after the other (within q.slop).
+
+        Per segment, one matcher per word walks the sorted candidates forward (skip_to), so
+        the cost follows the number of candidates, not the size of the index.
+        """
+        found = []
+        ordered = sorted(candidates)
+        for reader, off, _key in self.leaves:
+            end = off + reader.doc_count_all()
+            local = [d - off for d in ordered if off <= d < end]
+            if not local:
+                continue
+            matchers = [reader.postings(q.fieldname, word) for word in q.words]
+            found.extend(off + d for d in local if _follow(matchers, d, q.slop))
+        return frozenset(found)
+
     def all(self) -> frozenset[int]:
         if self._all is None:
             self._all = frozenset(range(self.reader.doc_count_all())) - self.deleted
@@ -157,15 +174,30 @@ class DocSets:
                 out |= self.evaluate(s)
             return frozenset(out)
         if isinstance(q, wq.Phrase):
-            # Positions are needed: intersect the words' sets first, then let Whoosh check
-            # the positions within that (usually small) intersection only.
+            # Positions are needed: intersect the words' sets first, then read the positions
+            # of those (usually few) documents only, never walk the phrase over the whole index.
             candidates = self.evaluate(wq.And([wq.Term(q.fieldname, w) for w in q.words]))
-            if not candidates:
-                return frozenset()
-            return frozenset(d for d in self.searcher.docs_for_query(q) if d in candidates)
+            return self._phrase_docs(q, candidates) if candidates else frozenset()
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return frozenset()
         return frozenset(self.searcher.docs_for_query(q))
+
+
+def _follow(matchers, docnum: int, slop: int) -> bool:
+    """Move every word's matcher to `docnum`; do the words follow each other there?"""
+    positions = []
+    for matcher in matchers:
+        if matcher.is_active() and matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if not matcher.is_active() or matcher.id() != docnum:
+            return False
+        positions.append(matcher.value_as("positions"))
+    starts = set(positions[0])
+    for following in positions[1:]:
+        starts = {p for p in following if any(0 < p - s <= slop for s in starts)}
+        if not starts:
+            return False
+    return True
 
 
 def _segment_key(reader):

@@ -265,6 +265,10 @@ class SearchService:
         thread may be in the middle of a search on the one just replaced."""
         now = time.monotonic()
         if searcher is not None:
+            # The caches built for the searcher (document sets, dates) go now: a request still
+            # reading it holds its own reference; retired searchers must not keep them alive.
+            searcher.__dict__.pop("_commons_docsets", None)
+            searcher.__dict__.pop("_commons_dates", None)
             self._retired.append((now, searcher))
         while self._retired and (now - self._retired[0][0] > RETIRE_SECONDS or len(self._retired) > 8):
             self._retired.pop(0)[1].close()
