@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask import Flask, current_app, jsonify, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
         count = int(app.config["COMMONS_PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.after_request(security_headers)
+    app.after_request(conditional_get)
     register_error_pages(app)
 
 
@@ -64,6 +65,19 @@ def security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def conditional_get(response):
+    """Anonymous readers revalidate pages with an ETag (a hash of the page) and get a bodiless
+    304 when nothing changed. `no-cache` makes browsers ask every time, so an edit shows at
+    once; signed-in pages carry the person's name and forms, and are not shared."""
+    if request.method != "GET" or response.status_code != 200 or response.direct_passthrough:
+        return response
+    if request.path.startswith("/static/") or session.get("_user_id") is not None:
+        return response
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 _MESSAGES = {

@@ -133,3 +133,17 @@ def test_security_headers_forbid_other_hosts(client):
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_anonymous_pages_answer_304_when_unchanged(client, signed_in, make_user, entry):
+    first = client.get(f"/fiches/{entry.id}")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and "no-cache" in first.headers["Cache-Control"]
+    again = client.get(f"/fiches/{entry.id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    entry.title = "Accueil sans condition"
+    db.session.commit()
+    changed = client.get(f"/fiches/{entry.id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Accueil sans condition" in changed.get_data(as_text=True)
+    # A signed-in page (a name, forms) is never answered from a shared validator.
+    assert "ETag" not in signed_in(make_user()).get(f"/fiches/{entry.id}").headers
