@@ -128,21 +128,27 @@ def test_deletions_leave_the_index(client, edition, make_workshop, make_entry):
 @pytest.fixture
 def other_app(app_config, tmp_path):
     """A second instance on the same database with its own index folder (another host)."""
-    return create_app({**app_config, "COMMONS_INDEX_DIR": str(tmp_path / "host-b")})
+    other = create_app({**app_config, "COMMONS_INDEX_DIR": str(tmp_path / "host-b")})
+    yield other
+    with other.app_context():  # its pooled connections, closed now rather than by a later GC
+        db.engine.dispose()
 
 
 def test_two_hosts_converge(app, client, other_app, edition, make_entry):
     first = make_entry(edition, "Première fiche", body="médiation")
+    # Read here: an expired attribute of this session's object, read inside the other app's
+    # context, would borrow a connection of the other app's engine and keep it past its end.
+    edition_id, first_id = edition.id, first.id
     with other_app.app_context():
         other = other_app.test_client()
         assert titles(other, "mediation") == ["Première fiche"]
-        second = create_entry(edition=db.session.get(Edition, edition.id), kind=EntryKind.ACTION,
+        second = create_entry(edition=db.session.get(Edition, edition_id), kind=EntryKind.ACTION,
                               title="Deuxième fiche", body="médiation")
         db.session.commit()
         second_id = second.id
     assert sorted(titles(client, "mediation")) == ["Deuxième fiche", "Première fiche"]
     with other_app.app_context():
-        db.session.delete(db.session.get(Entry, first.id))
+        db.session.delete(db.session.get(Entry, first_id))
         db.session.commit()
         assert titles(other, "mediation") == ["Deuxième fiche"]
         assert compare(service(other_app)).is_consistent
