@@ -5,6 +5,7 @@ bp = Blueprint("accounts", __name__)
 
 
 def init_app(app: Flask) -> None:
+    from flask import request
     from flask_login import current_user
 
     from commons.accounts import cli, routes  # noqa: F401  (registers views)
@@ -23,8 +24,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def load_user_first():
         # The signed-in user is read here, in the request, not from the first template that
-        # asks `can(...)`: no template runs a query.
-        current_user._get_current_object()
+        # asks `can(...)`: no template runs a query. A static file needs no user.
+        if request.endpoint != "static":
+            current_user._get_current_object()
 
     app.jinja_env.globals["can"] = can
     app.register_blueprint(bp)

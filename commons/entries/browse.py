@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 
 from commons.editions.models import Edition, Workshop
 from commons.entries import bp, queries
 from commons.kinds import EntryKind
-from commons.paging import Page, page_of
+from commons.paging import page_or_404
 from commons.text import tag_slug
 from commons.web import abort_with
-
-
-def per_page() -> int:
-    return current_app.config.get("ENTRIES_PER_PAGE", 50)
-
-
-def page_or_404(total: int, message: str) -> Page:
-    """The page `?page=` asks for in a list of `total` items; a French 404 when there is no such page."""
-    page = page_of(request.args.get("page"), total, per_page())
-    if page is None:
-        abort_with(404, message % {"last": max(1, -(-total // per_page()))})
-    return page
 
 
 @bp.route("/natures")
@@ -41,7 +30,7 @@ def by_kind(kind: str):
         abort_with(404, _("La nature « %(kind)s » n'existe pas. Les natures sont : %(known)s.",
                           kind=kind, known=", ".join(k.label.lower() for k in EntryKind)))
     count = queries.count_of_kind(entry_kind)
-    page = page_or_404(count, _("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
+    page = page_or_404(count, _l("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
     return render_template("entries/by_kind.html", kind=entry_kind, groups=queries.entries_of_kind(entry_kind, page),
                            count=count, page=page, meta_description=entry_kind.description)
 
@@ -61,7 +50,7 @@ def by_tag(slug: str):
     if tag is None:
         abort_with(404, _("Aucune fiche ne porte l'étiquette « %(slug)s ».", slug=slug))
     count = queries.count_with_tag(tag)
-    page = page_or_404(count, _("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
+    page = page_or_404(count, _l("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
     return render_template("entries/by_tag.html", tag=tag, groups=queries.entries_with_tag(tag, page), count=count,
                            page=page)
 
@@ -69,7 +58,7 @@ def by_tag(slug: str):
 @bp.route("/modifications")
 def recent_changes():
     total = queries.count_revisions()
-    page = page_or_404(total, _("Cette page des modifications n'existe pas (pages 1 à %(last)d)."))
+    page = page_or_404(total, _l("Cette page des modifications n'existe pas (pages 1 à %(last)d)."))
     revisions = queries.latest_revisions(limit=page.per_page, offset=page.offset)
     return render_template("entries/changes.html", revisions=revisions, page=page, total=total)
 
@@ -92,7 +81,7 @@ def programme_sessions(workshops: Sequence[Workshop]) -> dict[int, Markup]:
 
 def workshop_outcomes(workshop: Workshop) -> Markup:
     count = queries.count_in_workshop(workshop)
-    page = page_or_404(count, _("Cette page des fiches de l'atelier n'existe pas (pages 1 à %(last)d)."))
+    page = page_or_404(count, _l("Cette page des fiches de l'atelier n'existe pas (pages 1 à %(last)d)."))
     return Markup(render_template("entries/_workshop_outcomes.html", workshop=workshop, count=count, page=page,
                                   groups=queries.workshop_outcomes(workshop, page)))
 

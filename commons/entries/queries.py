@@ -91,10 +91,6 @@ def build_tree(entries: Iterable[Entry]) -> list[Node]:
     return roots
 
 
-def count_nodes(nodes: Iterable[Node]) -> int:
-    return sum(1 + count_nodes(n.children) for n in nodes)
-
-
 # --- a workshop's outcomes, counts --------------------------------------------------------------
 
 @dataclass
@@ -200,10 +196,6 @@ def _group_by_edition(entries: Sequence[Entry]) -> list[EditionGroup]:
         ]
         groups.append(EditionGroup(in_edition[0].edition, workshops))
     return groups
-
-
-def count_entries(groups: Iterable[EditionGroup]) -> int:
-    return sum(count_nodes(w.nodes) for g in groups for w in g.workshops)
 
 
 def _listing(where, page: Page) -> list[Entry]:

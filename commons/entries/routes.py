@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from commons.accounts.permissions import Permission, permission_required
@@ -14,7 +15,6 @@ from commons.database import get_by_id, is_storable_id, parse_int
 from commons.editions.models import Edition, Workshop
 from commons.editions.queries import newest_first
 from commons.entries import bp, queries
-from commons.entries.browse import page_or_404
 from commons.entries.diff import Side, diff_entries, side_of_entry, side_of_revision
 from commons.entries.forms import CreateEntryForm, EditEntryForm, RevertForm, malformed_fields, place_value
 from commons.entries.history import events_of
@@ -29,6 +29,7 @@ from commons.entries.services import (
 )
 from commons.forms import attach_error
 from commons.kinds import EntryKind
+from commons.paging import page_or_404
 from commons.panels import Slot, sections
 from commons.web import abort_with
 
@@ -82,7 +83,7 @@ def show(entry_id: int):
 
 
 def _history_page(entry: Entry, error: str | None = None, status: int = 200):
-    page = page_or_404(entry.revision_number, _("Cette page de l'historique n'existe pas (pages 1 à %(last)d)."))
+    page = page_or_404(entry.revision_number, _l("Cette page de l'historique n'existe pas (pages 1 à %(last)d)."))
     return render_template("entries/history.html", entry=entry, revisions=queries.revisions_of(entry, page),
                            page=page, events=events_of(entry)[::-1], error=error,
                            revert_form=RevertForm(base_revision=str(entry.revision_number))), status

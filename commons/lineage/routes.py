@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from commons.accounts.permissions import Permission, can, permission_required
@@ -15,7 +16,6 @@ from commons.database import get_by_id, parse_int
 from commons.editions.models import Workshop
 from commons.editions.queries import editions_in_order, structures_by_name
 from commons.editions.routes import edition_or_404, workshop_or_404
-from commons.entries.browse import page_or_404
 from commons.entries.models import Entry
 from commons.entries.queries import build_tree
 from commons.entries.routes import entry_or_404
@@ -57,6 +57,7 @@ from commons.lineage.services import (
     refuse_proposal,
     select_sources,
 )
+from commons.paging import page_or_404
 from commons.web import abort_with
 
 deciders_only = permission_required(Permission.DECIDE)
@@ -312,7 +313,7 @@ def followup():
 
 def _followup_page(status: ActionStatus | None, failed: tuple | None = None, code: int = 200):
     rows = action_rows(status)
-    page = page_or_404(len(rows), _("Cette page du suivi n'existe pas (pages 1 à %(last)d)."))
+    page = page_or_404(len(rows), _l("Cette page du suivi n'existe pas (pages 1 à %(last)d)."))
     total, rows = len(rows), rows[page.offset:page.offset + page.per_page]
     forms = {}
     if can(Permission.DECIDE):  # anonymous readers get the table, not one form per action

@@ -100,7 +100,7 @@ WATCHED: dict[type, Watch] = {
     Structure: Watch(_nothing, ("name",), _structure_keys),
 }
 _BY_TABLE = {model.__table__: model for model in WATCHED}
-_HAS_DOCUMENT = {Entry, Workshop, Edition}
+_HAS_DOCUMENT = {doc_type.model for doc_type in REGISTRY.values()}
 
 
 def _watch(obj) -> Watch | None:
