@@ -71,10 +71,13 @@ def _set_followup(entry: Entry, status: ActionStatus, actor: User | None, when: 
         return
     row = followup_of(entry)
     if row is None:
-        row = ActionFollowUp(entry=entry)
+        row = ActionFollowUp(entry=entry, version=1)
         db.session.add(row)
+    elif not claim(row, "version", row.version, row.version + 1):
+        # The same claim as a follow-up form's: a form opened before this decision is now stale.
+        raise LineageConflict(_("Le suivi de « %(title)s » a été modifié entre-temps : rechargez la page.",
+                                title=entry.title))
     row.status = status
-    row.version = (row.version or 0) + 1
     row.updated_by_id = actor.id if actor else None
     row.updated_at = when
 

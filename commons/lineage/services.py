@@ -233,8 +233,12 @@ def carry_entries(sources: list[Entry], *, target: Workshop, author: User | None
                   at: datetime | None = None) -> list[LineageLink]:
     """Copy `sources` into workshop `target` of a later edition, each linked to its origin (à décider)."""
     check_carry(sources, target)
+    return _copy_into(sources, target, author, at or utcnow())
+
+
+def _copy_into(sources: list[Entry], target: Workshop, author: User | None, when: datetime) -> list[LineageLink]:
+    """The carry itself, once `check_carry` accepted it."""
     edition = target.edition
-    when = at or utcnow()
     claim_carries(sources, edition, author, when)
     chosen = {s.id for s in sources}
     # Parents first, so a carried sub-item can hang under its carried parent (indico's old → new map).
@@ -306,9 +310,7 @@ def _answer(proposal: CarryProposal, status: ProposalStatus, actor: User) -> Non
 def accept_proposal(proposal: CarryProposal, *, actor: User) -> LineageLink:
     check_carry([proposal.source], proposal.target_workshop)
     _answer(proposal, ProposalStatus.ACCEPTED, actor)
-    link = carry_entries([proposal.source], target=proposal.target_workshop, author=actor)[0]
-    db.session.flush()
-    return link
+    return _copy_into([proposal.source], proposal.target_workshop, actor, utcnow())[0]
 
 
 def refuse_proposal(proposal: CarryProposal, *, actor: User, reason: str = "") -> None:
