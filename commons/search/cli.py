@@ -60,3 +60,38 @@ def apply() -> None:
 
     done = service().catch_up(timeout=30, rounds=1000)
     click.echo(_("Index à jour.") if done else _("Index occupé par un autre processus : il finira le travail."))
+
+
+@search_group.command("worker")
+def worker() -> None:
+    """Tient l'index à jour en continu (avec SEARCH_APPLIER=worker dans les processus web)."""
+    import signal
+
+    from commons.search.service import service
+
+    svc = service()
+    applier = svc.applier
+    signal.signal(signal.SIGTERM, lambda *_: applier.stop(timeout=0))
+    click.echo(_("Mise à jour de l'index en continu (Ctrl+C pour arrêter)."))
+    try:
+        applier.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        svc.close()
+
+
+@search_group.command("judge")
+@click.option("--verbose", "-v", is_flag=True, help="Afficher chaque requête manquée.")
+def judge(verbose: bool) -> None:
+    """Mesure la pertinence sur les requêtes jugées (données de démonstration) : succès@3 et MRR@10."""
+    from commons.search.judged import engine_runner, evaluate, load
+    from commons.search.service import service
+
+    judged = load()
+    report = evaluate(engine_runner(service()), judged)
+    if verbose:
+        for item, rank, top in report.failures():
+            click.echo(f"  {item.q!r}: {_('rang %(rank)s', rank=rank or '—')} ; {' / '.join(top)}")
+    click.echo(_("%(n)d requêtes jugées : succès@3 = %(s).3f, MRR@10 = %(m).3f",
+                 n=len(judged), s=report.success_at_3, m=report.mrr_at_10))
