@@ -113,6 +113,9 @@ def _config(database_url: str, tmp_path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "ENTRIES_PER_PAGE": 50,
         "SEARCH_APPLY_AFTER_COMMIT": False,
+        # The committing request applies its own changes: a test sees the index right after
+        # a commit without waiting for a thread (test_search_applier.py covers the thread).
+        "SEARCH_APPLIER": "inline",
     }
 
 
@@ -147,6 +150,9 @@ def app(app_config) -> Iterator[Flask]:
 
     with app.app_context():
         yield app
+        svc = app.extensions.get("commons.search")
+        if svc is not None:
+            svc.close()
         db.session.remove()
         empty_database()
         db.engine.dispose()
@@ -155,7 +161,7 @@ def app(app_config) -> Iterator[Flask]:
 
 @pytest.fixture
 def search(app) -> Flask:
-    """Index every commit at once, as production does (off by default in tests)."""
+    """Index every commit, as production does (off by default in tests)."""
     app.config["SEARCH_APPLY_AFTER_COMMIT"] = True
     return app
 

@@ -6,6 +6,7 @@
     hooks.py      session events writing the outbox in the writing transaction
     store.py      index folders on disk, pointer swap, applied state
     service.py    catching up from the outbox, rebuilds, cached searcher
+    applier.py    index work off the request path: a thread per process, or a worker
     query.py      the user's query syntax → Whoosh queries
     engine.py     searching: results, facets, highlights, suggestions
     check.py      index vs database comparison
@@ -19,7 +20,11 @@ bp = Blueprint("search", __name__)
 
 def init_app(app: Flask) -> None:
     from commons.search import cli, hooks, models, routes  # noqa: F401
+    from commons.search.applier import ApplierMode
 
+    mode = app.config.get("SEARCH_APPLIER", ApplierMode.THREAD.value)
+    if mode not in {m.value for m in ApplierMode}:
+        raise RuntimeError(f"SEARCH_APPLIER={mode!r} : valeurs possibles {', '.join(m.value for m in ApplierMode)}")
     hooks.install()
     app.register_blueprint(bp)
     app.cli.add_command(cli.search_group)

@@ -3,8 +3,8 @@
 Each flush records the documents it touched: the rows go to `search_outbox` through the
 session's own connection right away, so a change flushed early in a transaction (by a
 service's `flush()` or an autoflush) is never missed by a snapshot taken at commit time,
-and it commits or rolls back with the change itself. After the commit the local index
-catches up; after a rollback the gathered state is dropped.
+and it commits or rolls back with the change itself. After the commit the index is brought
+up to date off the request path (applier.py); after a rollback the gathered state is dropped.
 
 Bulk `update()` and `delete()` statements run through the session skip the flush events;
 `do_orm_execute` sees them instead and enqueues every document the statement's rows touch,
@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
+from flask import session as flask_session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -34,6 +35,8 @@ Key = tuple[str, int]
 PENDING = "search_outbox_pending"  # keys gathered in before_flush (rows about to be deleted)
 WRITTEN = "search_outbox_written"  # keys already in the outbox in this transaction
 DIRTY = "search_outbox_dirty"  # this transaction wrote outbox rows: catch up after commit
+NEWEST = "search_outbox_newest"  # the highest outbox id this transaction wrote
+SEEN_KEY = "search_after"  # in the user's session: the index must reach this outbox id for them
 
 
 def _ids(session: Session, query: sa.Select) -> list[int]:
@@ -166,29 +169,30 @@ def enqueue(session: Session, keys: Iterable[Key]) -> None:
     if not new:
         return
     now = utcnow()
-    session.connection().execute(
-        sa.insert(SearchOutbox.__table__), [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in new]
-    )
+    table = SearchOutbox.__table__
+    ids = session.connection().execute(
+        sa.insert(table).returning(table.c.id), [{"doc_type": t, "doc_id": i, "created_at": now} for t, i in new]
+    ).scalars().all()
     written.update(new)
     session.info[DIRTY] = True
+    session.info[NEWEST] = max([session.info.get(NEWEST, 0), *ids])
 
 
 def after_commit(session: Session) -> None:
     session.info.pop(WRITTEN, None)
     session.info.pop(PENDING, None)
+    newest = session.info.pop(NEWEST, 0)
     if not session.info.pop(DIRTY, False) or not has_app_context():
         return
+    if has_request_context():
+        # The writer's next search waits for this id (read your own writes), on any worker.
+        flask_session[SEEN_KEY] = max(newest, flask_session.get(SEEN_KEY) or 0)
     app = current_app._get_current_object()
     if app.config.get("SEARCH_APPLY_AFTER_COMMIT", True) is False:
         return
-    from commons.search.service import IndexUnavailable, service
+    from commons.search.service import service
 
-    try:
-        service(app).catch_up()
-    except IndexUnavailable:
-        pass
-    except Exception:  # the data is committed; the outbox keeps the work for the next try
-        log.exception("mise à jour de l'index après validation échouée")
+    service(app).committed()
 
 
 def after_soft_rollback(session: Session, previous_transaction) -> None:
@@ -198,6 +202,7 @@ def after_soft_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(PENDING, None)
     if previous_transaction.parent is None:
         session.info.pop(DIRTY, None)
+        session.info.pop(NEWEST, None)
 
 
 _installed = False

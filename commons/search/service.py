@@ -1,9 +1,10 @@
 """Keeping one host's index folder in step with the database through the outbox.
 
-Whoever needs the index up to date (the request that just committed, a search, the CLI)
-calls `catch_up`. It takes the folder's Whoosh write lock WITHOUT waiting long: if another
-thread or process holds it, that holder re-checks the outbox after releasing the lock, so
-the work is done by it (or by the next request), and no request ever sees a LockError.
+Whoever brings the index up to date (the applier thread or worker, a writer's own next
+search, the CLI) calls `catch_up`. It takes the folder's Whoosh write lock WITHOUT waiting
+long: if another thread or process holds it, that holder re-checks the outbox after
+releasing the lock, so the work is done by it (or by the next round), and no request ever
+sees a LockError.
 """
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask import session as flask_session
 
 from commons.extensions import db
 from commons.models import utcnow
+from commons.search import applier
+from commons.search.applier import Applier, ApplierMode
 from commons.search.docsets import PostingsCache
 from commons.search.documents import REGISTRY, count_all, doc_key, load_documents
 from commons.search.lexicon import Lexicon, recording
@@ -42,7 +46,10 @@ DEFAULTS = {
     # that finds it; above, in a background thread while searches answer "en reconstruction".
     "SEARCH_SYNC_REBUILD_MAX": 20_000,
     "SEARCH_LOCK_TIMEOUT": 0.0,  # after a commit: never make the user wait for the lock
-    "SEARCH_READ_LOCK_TIMEOUT": 0.15,  # before a search: a short wait to show the user's own write
+    "SEARCH_READ_LOCK_TIMEOUT": 0.15,  # inline mode, before a search: a short wait for the lock
+    # Before a search by someone who just saved: how long to wait for the index to show it.
+    "SEARCH_OWN_WRITE_WAIT": 2.0,
+    **applier.DEFAULTS,
 }
 
 
@@ -66,6 +73,21 @@ class SearchService:
         self._last_touch = 0.0
         self.facet_cache: dict = {}  # segment id → date column (segments never change)
         self.postings_cache = PostingsCache()  # (segment id, field, term) → ids, weights
+        self.mode = ApplierMode(self.config["SEARCH_APPLIER"])
+        self._applier: Applier | None = None
+
+    @property
+    def applier(self) -> Applier:
+        if self._applier is None:
+            self._applier = Applier(self.app, self.catch_up, self.config)
+        return self._applier
+
+    def committed(self) -> None:
+        """A transaction wrote outbox rows: get them applied, off the request path but inline."""
+        if self.mode is ApplierMode.THREAD:
+            self.applier.wake()
+        elif self.mode is ApplierMode.INLINE:
+            self._quietly(self.catch_up)
 
     # --- folder -------------------------------------------------------------------------------
 
@@ -274,6 +296,8 @@ class SearchService:
             self._retired.pop(0)[1].close()
 
     def close(self) -> None:
+        if self._applier is not None:
+            self._applier.stop()
         with self._lock:
             for _, s in self._retired:
                 s.close()
@@ -284,14 +308,27 @@ class SearchService:
             self.facet_cache.clear()
             self.postings_cache.clear()
 
-    def prepare_search(self) -> None:
-        """Before answering a search: catch up cheaply so users see their own writes."""
+    def prepare_search(self, wait_for: int | None = None) -> None:
+        """Before answering a search. Inline mode catches up cheaply; otherwise the index is
+        the applier's job, and only a reader who just saved (`wait_for`: the newest outbox id
+        their writes made) waits until the index has applied it."""
+        folder = self.folder()
+        if self.mode is ApplierMode.INLINE:
+            self._quietly(self.catch_up, timeout=self.config["SEARCH_READ_LOCK_TIMEOUT"], rounds=3)
+            return
+        if self.mode is ApplierMode.THREAD:
+            self.applier.ensure_running()
+        wait_for = own_writes() if wait_for is None else wait_for
+        if wait_for and not covers(folder.read_state(), wait_for):
+            self._quietly(self.catch_up, timeout=self.config["SEARCH_OWN_WRITE_WAIT"], rounds=3)
+
+    def _quietly(self, catch_up, **options) -> None:
         try:
-            self.catch_up(timeout=self.config["SEARCH_READ_LOCK_TIMEOUT"], rounds=3)
+            catch_up(**options)
         except IndexUnavailable:
-            raise
-        except Exception:  # a search must still answer from the index it has
-            log.exception("rattrapage de l'index avant recherche échoué")
+            pass  # being rebuilt: the rebuild applies the outbox when it ends
+        except Exception:  # the data is committed; a search still answers from the index it has
+            log.exception("mise à jour de l'index de recherche échouée")
 
 
 def _chunks(items, size):
@@ -326,6 +363,19 @@ def _write_segment(folder: Folder, docs: list[dict], lexicon: Lexicon, progress)
 
 
 # --- outbox helpers ----------------------------------------------------------------------------
+
+def own_writes() -> int | None:
+    """The newest outbox id written by this reader's own saves (kept in their session by the
+    commit hook), so that their search shows what they just saved, whichever worker answers."""
+    from commons.search.hooks import SEEN_KEY
+
+    value = flask_session.get(SEEN_KEY) if has_request_context() else None
+    return value if isinstance(value, int) else None
+
+
+def covers(state: OutboxState, outbox_id: int) -> bool:
+    return outbox_id <= state.watermark and outbox_id not in state.gaps
+
 
 def pending_exists(conn: sa.Connection, state: OutboxState) -> bool:
     cond = outbox.c.id > state.watermark
