@@ -5,6 +5,13 @@ ligatures), the one tags are stored with. Accents are folded BEFORE stemming so 
 "mediation") reaches the same stem as the accented one. Snowball's French rules partly rely
 on accents ("-ité", "-ée"), so a folded word can keep a trailing "e" the accented one loses
 ("accompagnee" vs "accompagn"); dropping a final "e" from every stem makes both forms agree.
+
+Snowball alone does not make the inflections of a noun meet ("usager" → usag but "usagers" →
+usager; "conseillère" → conseiller but "conseiller" → conseil; "médiatrice" vs "médiateur"),
+so each word is first brought to its singular masculine form (`base_form`: -s, -eaux, -ieux,
+-trice, -ère, -euse), then stemmed; two spellings Snowball leaves apart are merged after it
+(-ill → -il: "travailler"/"travail", "accueillir"/"accueil"; -iqu → -ic: "diagnostiquer"/
+"diagnostic", "publique"/"public"). tests/test_search_quality.py lists the pairs that must meet.
 """
 from __future__ import annotations
 
@@ -65,8 +72,7 @@ class FrenchFilter(Filter):
         elif self._stemfn is None:
             result = folded
         else:
-            stem = self._stemfn(folded)
-            result = stem[:-1] if len(stem) > 3 and stem.endswith("e") else stem
+            result = stem_word(self._stemfn, folded)
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
         self._cache[word] = result
@@ -87,6 +93,36 @@ class FrenchFilter(Filter):
             t.text = text
             t.stopped = False
             yield t
+
+
+# Feminine endings → masculine, longest first (the stem left must keep 2 letters).
+_FEMININE = (("trices", "teur"), ("trice", "teur"), ("euses", "eur"), ("euse", "eur"),
+             ("ieres", "ier"), ("iere", "ier"), ("eres", "er"), ("ere", "er"))
+
+
+def base_form(word: str) -> str:
+    """The singular masculine form of a folded word, by its ending (no dictionary)."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, base in _FEMININE:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)] + base
+    if word.endswith(("eaux", "ieux")) or (word.endswith("eux") and len(word) <= 5):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("ss", "us")):
+        return word[:-1]
+    return word
+
+
+def stem_word(stemfn, folded: str) -> str:
+    stem = stemfn(base_form(folded))
+    if len(stem) > 3 and stem.endswith("e"):
+        stem = stem[:-1]
+    if len(stem) > 4 and stem.endswith("ill"):
+        stem = stem[:-1]
+    elif len(stem) > 4 and stem.endswith("iqu"):
+        stem = stem[:-2] + "c"
+    return stem
 
 
 def french_analyzer():

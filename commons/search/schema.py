@@ -6,7 +6,7 @@ from whoosh import columns, fields
 
 from commons.search.analysis import french_analyzer
 
-SCHEMA_VERSION = 7  # 7: words folded with commons.text.fold (ligatures ø, ł, ß...)
+SCHEMA_VERSION = 8  # 8: singular masculine forms before stemming (usager/usagers, médiatrice/médiateur)
 
 # Facet fields: one value per document, kept in columns so grouping reads an array
 # instead of walking posting lists. `tags` has several values per document.

@@ -1,0 +1,61 @@
+"""Search quality: inflections meet, phrases keep their small words, kind names, compounds,
+synonyms, and no dead ends (fallbacks that say so)."""
+from __future__ import annotations
+
+import pytest
+
+from commons.search.analysis import normalise
+
+# Each line: forms a mediator may type for the same word; all must reach one indexed form.
+INFLECTIONS = """usager usagers usagère usagères
+conseiller conseillers conseillère conseillères
+médiateur médiateurs médiatrice médiatrices mediatrice
+animateur animatrice animateurs animatrices
+acteur acteurs actrice actrices
+utilisateur utilisatrice utilisateurs
+lieu lieux
+réseau réseaux reseaux
+fablab fablabs
+école écoles ecoles
+valeur valeurs
+pratique pratiques
+savoir savoirs
+moyen moyens
+action actions
+numérique numériques numerique
+public publique publics publiques
+diagnostic diagnostics diagnostiquer
+travail travailler
+accueil accueils accueillir
+collectivité collectivités collectivite
+territorial territoriale territoriaux
+social sociale sociaux sociales
+local locale locaux locales
+personnel personnelle personnels personnelles
+bénévole bénévoles benevole
+élève élèves eleves
+enseignant enseignante enseignants enseignantes
+donnée données donnees
+professionnel professionnelle professionnels professionnelles
+partenaire partenaires
+famille familles
+compétence compétences competences
+bienveillant bienveillante bienveillants bienveillance
+ressource ressources
+inclusif inclusive inclusifs
+premier première premiers premières
+jeu jeux
+parentalité parentalite
+accompagné accompagnée accompagnés accompagnement accompagnee""".splitlines()
+
+
+@pytest.mark.parametrize("forms", INFLECTIONS)
+def test_inflections_meet(forms):
+    stems = {word: normalise(word) for word in forms.split()}
+    assert len(set(stems.values())) == 1, stems
+
+
+def test_different_words_stay_apart():
+    assert normalise("valeur") != normalise("savoir")
+    assert normalise("école") != normalise("écoute")
+    assert normalise("médiateur") != normalise("médiation")
