@@ -59,3 +59,28 @@ def test_different_words_stay_apart():
     assert normalise("valeur") != normalise("savoir")
     assert normalise("école") != normalise("écoute")
     assert normalise("médiateur") != normalise("médiation")
+
+
+def api(client, **params):
+    response = client.get("/api/v1/search", query_string=params)
+    assert response.status_code == 200, response.data
+    return response.get_json()
+
+
+def titles(data) -> list[str]:
+    return [r["title"] for r in data["results"]]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"environnement de confiance"', "Créer un environnement de confiance"),
+    ('"écoute et bienveillance"', "Écoute et bienveillance"),
+    ('"trousses à projet"', "Créer des trousses à projet"),
+    ('"parents d\'élèves"', "S'appuyer sur les fédérations et associations de parents d'élèves"),
+])
+def test_phrases_with_small_words(client, demo, query, expected):
+    assert expected in titles(api(client, q=query))[:3]
+
+
+def test_phrase_still_wants_the_order(client, demo):
+    found = titles(api(client, q='"confiance de environnement"'))
+    assert "Créer un environnement de confiance" not in found

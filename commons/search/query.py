@@ -106,6 +106,14 @@ def _terms(clause: Clause) -> list[str]:
     return [t for t in (normalise(w) for w in clause.words) if t]
 
 
+def phrase_slop(words: list[str]) -> int:
+    """How far apart two consecutive indexed words of a phrase may be. Stop words are not
+    indexed but keep their positions, so "environnement de confiance" has its two indexed
+    words two positions apart: the slop is the widest gap left by the phrase's stop words."""
+    kept = [i for i, w in enumerate(words) if normalise(w)]
+    return max((b - a for a, b in zip(kept, kept[1:], strict=False)), default=1)
+
+
 def clause_query(clause: Clause) -> wq.Query | None:
     terms = _terms(clause)
     if not terms:
@@ -115,7 +123,7 @@ def clause_query(clause: Clause) -> wq.Query | None:
         if clause.is_phrase and len(terms) > 1:
             if fieldname == "tag_text":
                 continue  # tag_text keeps no positions worth a phrase; title and body do
-            per_field.append(wq.Phrase(fieldname, terms, boost=boost))
+            per_field.append(wq.Phrase(fieldname, terms, slop=phrase_slop(clause.words), boost=boost))
         else:
             per_field.append(wq.Term(fieldname, terms[0], boost=boost))
     return wq.Or(per_field)
