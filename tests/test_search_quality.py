@@ -84,3 +84,17 @@ def test_phrases_with_small_words(client, demo, query, expected):
 def test_phrase_still_wants_the_order(client, demo):
     found = titles(api(client, q='"confiance de environnement"'))
     assert "Créer un environnement de confiance" not in found
+
+
+@pytest.mark.parametrize("query, kind", [
+    ("valeurs", "valeur"), ("prérequis", "prerequis"), ("les pratiques", "pratique"), ("savoirs", "savoir"),
+    ("moyens", "moyen"),
+])
+def test_a_kind_name_finds_that_kind(client, demo, query, kind):
+    kinds = [r["kind"] for r in api(client, q=query)["results"][:5]]
+    assert kinds[0] == kind and kinds.count(kind) >= 3, kinds
+
+
+def test_a_kind_name_narrows_with_the_other_words(client, demo):
+    found = api(client, q="actions fablabs")["results"]
+    assert found[0]["title"] == "Rapprocher les fablabs et les écoles" and found[0]["kind"] == "action"

@@ -26,6 +26,8 @@ from commons.search.suggest import suggest
 
 PER_PAGE_MAX = 50
 POOL_MIN = 200
+# A word naming a kind ("valeurs") counts, for the entries of that kind, as a title match.
+KIND_BOOST = 2.0
 EXCERPT_CHARS = 220
 _ANALYZER = french_analyzer()
 
@@ -207,12 +209,19 @@ def _dates(svc: SearchService, searcher) -> list[int]:
     return dates
 
 
-def _bm25(sets: DocSets, searcher, docs: list[int], groups: list[list[str]]) -> dict[int, float]:
+def _bm25(sets: DocSets, searcher, docs: list[int], groups: list[list[str]],
+          kinds: list[str] = ()) -> dict[int, float]:
     """BM25F over a small pool of documents: for each term, each text field adds
-    idf × tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)); stored tfs carry the field boost."""
+    idf × tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)); stored tfs carry the field boost.
+    A kind named in the query adds idf × KIND_BOOST to the entries of that kind."""
     k1, b = 1.2, 0.75
     n = max(1, searcher.doc_count())
     scores = dict.fromkeys(docs, 0.0)
+    for kind in kinds:
+        of_kind = sets.term("kind", kind)
+        idf = math.log(1 + (n - len(of_kind) + 0.5) / (len(of_kind) + 0.5))
+        for d in of_kind.intersection(docs):
+            scores[d] += idf * KIND_BOOST
     reader = searcher.reader()
     for fieldname in uq.TEXT_FIELDS:
         avg = searcher.avg_field_length(fieldname) or 1.0
@@ -250,11 +259,15 @@ def _ranked(sets: DocSets, searcher, parsed: uq.ParsedQuery, docs: frozenset[int
             boost = uq.TEXT_FIELDS[fieldname]
             for d in hit & docs:
                 strong[d] = strong.get(d, 0.0) + boost
+    kinds = parsed.kinds()
+    for kind in kinds:
+        for d in sets.term("kind", kind) & docs:
+            strong[d] = strong.get(d, 0.0) + uq.TEXT_FIELDS["title"]
     pool = heapq.nlargest(pool_size, strong, key=lambda d: (strong[d], dates[d], d))
     if len(pool) < pool_size:
         rest = docs - strong.keys() if strong else docs
         pool += heapq.nlargest(pool_size - len(pool), rest, key=lambda d: (dates[d], d))
-    scores = _bm25(sets, searcher, pool, groups)
+    scores = _bm25(sets, searcher, pool, groups, kinds)
     return sorted(pool, key=lambda d: (-scores[d], -dates[d], d))[:needed]
 
 

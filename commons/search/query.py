@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
+from commons.kinds import EntryKind
 from commons.search.analysis import normalise, words
 from commons.text import fold, slugify, tag_slug
 
@@ -29,6 +30,8 @@ FILTER_ALIASES = {
     "tag": "tag", "etiquette": "tag", "kind": "kind", "nature": "kind", "type": "type",
     "edition": "edition", "workshop": "workshop", "atelier": "workshop", "status": "status", "statut": "status",
 }
+# The six kinds are words too: "valeurs" or "les pratiques" also means the entries of that kind.
+KIND_STEMS = {normalise(kind.value): kind.value for kind in EntryKind}
 _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-zéÉ]+):)?(?:"(?P<phrase>[^"]*)(?:"|$)|(?P<word>[^\s"]+))')
 
 
@@ -53,6 +56,10 @@ class ParsedQuery:
 
     def text_words(self) -> list[str]:
         return [w for group in self.groups for clause in group for w in clause.words]
+
+    def kinds(self) -> list[str]:
+        """The kinds named by a word of the query ("valeurs" → valeur), in query order."""
+        return list(dict.fromkeys(k for group in self.groups for c in group for k in clause_kinds(c)))
 
 
 def sanitise(raw: str) -> str:
@@ -106,6 +113,14 @@ def _terms(clause: Clause) -> list[str]:
     return [t for t in (normalise(w) for w in clause.words) if t]
 
 
+def clause_kinds(clause: Clause) -> list[str]:
+    """The kind a one-word clause names, if any (a phrase is words, not a kind)."""
+    terms = _terms(clause)
+    if clause.is_phrase or len(terms) != 1 or terms[0] not in KIND_STEMS:
+        return []
+    return [KIND_STEMS[terms[0]]]
+
+
 def phrase_slop(words: list[str]) -> int:
     """How far apart two consecutive indexed words of a phrase may be. Stop words are not
     indexed but keep their positions, so "environnement de confiance" has its two indexed
@@ -126,6 +141,7 @@ def clause_query(clause: Clause) -> wq.Query | None:
             per_field.append(wq.Phrase(fieldname, terms, slop=phrase_slop(clause.words), boost=boost))
         else:
             per_field.append(wq.Term(fieldname, terms[0], boost=boost))
+    per_field += [wq.Term("kind", kind) for kind in clause_kinds(clause)]
     return wq.Or(per_field)
 
 
