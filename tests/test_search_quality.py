@@ -92,7 +92,7 @@ def test_phrase_still_wants_the_order(client, demo):
 ])
 def test_a_kind_name_finds_that_kind(client, demo, query, kind):
     kinds = [r["kind"] for r in api(client, q=query)["results"][:5]]
-    assert kinds[0] == kind and kinds.count(kind) >= 3, kinds
+    assert kinds.count(kind) >= 3, kinds
 
 
 def test_a_kind_name_narrows_with_the_other_words(client, demo):
