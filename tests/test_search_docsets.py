@@ -160,13 +160,22 @@ def whoosh_docs(searcher, q: wq.Query) -> frozenset[int]:
     return frozenset(searcher.docs_for_query(q))
 
 
+def head_and_tail(index) -> DocSets:
+    smallest_before_last = min(r.doc_count_all() for r, _ in index.reader.leaf_readers()[:-1])
+    sets = DocSets(index.searcher, PostingsCache(), head_min=smallest_before_last)
+    assert sets.head and sets.tail
+    return sets
+
+
 def compare(index, q: wq.Query) -> str | None:
     """How DocSets and Whoosh disagree on `q`, or None."""
     want = whoosh_docs(index.searcher, q)
     # The searcher's shared DocSets, as the engine gets it (caches warm from the previous
-    # queries), and a fresh one whose postings cache holds one term: every read is redone.
+    # queries), a fresh one whose postings cache holds one term: every read is redone, and
+    # one where every segment but the last counts as head (sets kept across generations).
     for label, sets in (("shared", docsets(index.searcher, index.svc.postings_cache)),
-                        ("cold", DocSets(index.searcher, PostingsCache(limit=1)))):
+                        ("cold", DocSets(index.searcher, PostingsCache(limit=1))),
+                        ("head", head_and_tail(index))):
         got = frozenset(sets.evaluate(q))
         if got != want:
             return (f"{q!r} ({label}): {len(got)} documents, Whoosh {len(want)}; "
@@ -328,8 +337,9 @@ def brute_counts(searcher, q: wq.Query, fieldname: str) -> list[tuple[str, int]]
     return sorted(((v, n) for v, n in counts if n), key=lambda vc: (-vc[1], vc[0]))
 
 
-def test_facet_counts_match_whoosh(index):
-    sets = docsets(index.searcher, index.svc.postings_cache)
+@pytest.mark.parametrize("variant", ["shared", "head"])
+def test_facet_counts_match_whoosh(index, variant):
+    sets = docsets(index.searcher, index.svc.postings_cache) if variant == "shared" else head_and_tail(index)
     mismatches = []
     for raw in COUNT_QUERIES:
         base, final = compose(raw)
@@ -358,3 +368,41 @@ def test_whoosh_andnot_keeps_a_first_document_it_must_exclude():
         writer.add_document(type="workshop", status=PUBLISHED)
     with ix.searcher() as searcher:
         assert list(searcher.docs_for_query(wq.AndNot(wq.Term("type", "workshop"), wq.Term("status", PUBLISHED)))) == []
+
+
+# --- sets kept across index generations -------------------------------------------------------
+
+def test_head_sets_outlive_generations_and_small_merges(app, demo, make_entry, monkeypatch):
+    """Commits add small segments and Whoosh merges them now and then; the rebuild's big
+    segments keep their places, so their document sets are reused, not rebuilt, by each new
+    searcher, and answers stay right."""
+    import commons.search.docsets as docsets_module
+    import commons.search.service as service_module
+    from commons.search.documents import count_all
+
+    svc = service(app)
+    edition = db.session.scalars(sa.select(Edition).where(Edition.year == 2023)).one()
+    for n in range(120):  # segments big enough that Whoosh's policy merges only the small ones
+        create_entry(edition=edition, kind=EntryKind.ACTION, title=f"Permanence {n}")
+    db.session.commit()
+    with db.engine.connect() as conn:
+        total = count_all(conn)
+    # Two rebuild segments, the second one smaller: Whoosh's own policy would sort them by size.
+    monkeypatch.setattr(service_module, "REBUILD_SEGMENT_DOCS", total * 3 // 5)
+    svc.rebuild(wait=30)
+    sizes = [r.doc_count_all() for r, _ in svc.searcher().reader().leaf_readers()]
+    assert len(sizes) == 2 and sizes[1] < sizes[0]
+    monkeypatch.setattr(docsets_module, "HEAD_MIN_DOCS", sizes[1])
+    head_set = docsets(svc.searcher(), svc.postings_cache).parts("kind", "valeur")[0]
+    segment_counts = []
+    for n in range(12):  # enough small commits for Whoosh to merge some of them
+        make_entry(edition, f"Valeur ajoutée {n}", EntryKind.VALEUR)
+        db.session.commit()
+        assert svc.catch_up(timeout=5)
+        sets = docsets(svc.searcher(), svc.postings_cache)
+        segment_counts.append(len(sets.leaves))
+        assert sets.head_key[0][1] == 0 and len(sets.head) == 2
+        assert sets.parts("kind", "valeur")[0] is head_set  # the same object: not rebuilt
+        valeurs = sets.term("kind", "valeur")
+        assert len(valeurs) == len(whoosh_docs(sets.searcher, wq.Term("kind", "valeur")))
+    assert max(segment_counts) > min(segment_counts[3:])  # small segments were merged meanwhile

@@ -8,22 +8,27 @@ Python sets per searcher, and queries become unions, intersections and differenc
 """
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 
 from whoosh import query as wq
 
-# Bounds in postings (document ids), not entries: one common word's set can hold most of
-# the index. ~12 bytes per cached posting array item, ~45 bytes per set member.
-POSTINGS_CACHE_MAX = 6_000_000
-SETS_CACHE_MAX = 2_000_000
+# Default budgets in bytes, when the configuration does not size them (SEARCH_CACHE_MB).
+POSTINGS_BYTES = 48 * 2**20
+SETS_BYTES = 96 * 2**20
+# Segments of at least this many documents, from the first one on, are the "head": their
+# document sets are kept across index generations (their offsets do not move, see
+# store.merge_small_keep_order). The smaller segments after them, the "tail", are what
+# recent commits added: their sets are made again for each generation, cheaply.
+HEAD_MIN_DOCS = 2000
 
 
-class PostingsCache:
-    """(segment id, field, term) → (ids, weights) arrays, least recently used evicted first."""
+class ByteLRU:
+    """A least-recently-used mapping bounded by the bytes its values take."""
 
-    def __init__(self, limit: int = POSTINGS_CACHE_MAX):
+    def __init__(self, limit: int):
         self.limit = limit
         self.size = 0
         self._items: OrderedDict = OrderedDict()
@@ -32,18 +37,73 @@ class PostingsCache:
         hit = self._items.get(key)
         if hit is not None:
             self._items.move_to_end(key)
-        return hit
+            return hit[0]
+        return None
 
-    def put(self, key, value) -> None:
-        self._items[key] = value
-        self.size += len(value[0])
+    def put(self, key, value, nbytes: int) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.size -= old[1]
+        self._items[key] = (value, nbytes)
+        self.size += nbytes
+        self.trim()
+
+    def trim(self) -> None:
         while self.size > self.limit and len(self._items) > 1:
-            _, (ids, _w) = self._items.popitem(last=False)
-            self.size -= len(ids)
+            _, (_value, evicted) = self._items.popitem(last=False)
+            self.size -= evicted
+
+    def drop(self, keep) -> None:
+        """Forget every key for which `keep(key)` is false."""
+        for key in [k for k in self._items if not keep(k)]:
+            self.size -= self._items.pop(key)[1]
 
     def clear(self) -> None:
         self._items.clear()
         self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class PostingsCache:
+    """What successive searchers share, bounded in bytes: per segment, the raw postings of a
+    term (segments never change), and the head's document sets (valid while the head's
+    segments keep their place). `limit` is the budget of the two together, in bytes."""
+
+    def __init__(self, limit: int = POSTINGS_BYTES + SETS_BYTES):
+        self.arrays = ByteLRU(0)
+        self.head_sets = ByteLRU(0)
+        self._ints: list[int] = []
+        self.resize(limit)
+
+    def resize(self, limit: int) -> None:
+        """Split a budget in bytes between postings and sets, evicting what no longer fits."""
+        share = limit * POSTINGS_BYTES // (POSTINGS_BYTES + SETS_BYTES)
+        self.limit = limit
+        for lru, part in ((self.arrays, share), (self.head_sets, limit - share)):
+            lru.limit = part
+            lru.trim()
+
+    @property
+    def size(self) -> int:
+        return self.arrays.size + self.head_sets.size
+
+    def ints(self, count: int) -> list[int]:
+        """0…count-1 as shared int objects: every cached set points to these instead of
+        holding its own copy of each number (28 bytes saved per member past 256)."""
+        if len(self._ints) < count:
+            self._ints.extend(range(len(self._ints), count))
+        return self._ints
+
+    def clear(self) -> None:
+        self.arrays.clear()
+        self.head_sets.clear()
+        self._ints = []
+
+
+def _set_bytes(value: frozenset) -> int:
+    return sys.getsizeof(value)  # the hash table; members are the shared ints
 
 
 def _read_postings(reader, field: str, text: str) -> tuple[array, array]:
@@ -66,26 +126,60 @@ def _read_postings(reader, field: str, text: str) -> tuple[array, array]:
 
 
 class DocSets:
-    """Document sets for one searcher (one index generation)."""
+    """Document sets for one searcher (one index generation).
 
-    def __init__(self, searcher, segment_cache: PostingsCache):
+    A term's set is its head part (shared with earlier generations through the cache) plus
+    its tail part; deleted documents stay in both parts and are subtracted from what
+    `evaluate` and `term` return, so a deletion never forces a head set to be rebuilt.
+    """
+
+    def __init__(self, searcher, segment_cache: PostingsCache, head_min: int | None = None):
+        head_min = HEAD_MIN_DOCS if head_min is None else head_min
         self.searcher = searcher
         self.reader = searcher.reader()
         self.leaves = [(r, off, _segment_key(r)) for r, off in self.reader.leaf_readers()]
-        self._segment_cache = segment_cache
-        self._sets: OrderedDict = OrderedDict()
+        self._cache = segment_cache
+        n_head = 0
+        while n_head < len(self.leaves) and self.leaves[n_head][0].doc_count_all() >= head_min:
+            n_head += 1
+        self.head, self.tail = self.leaves[:n_head], self.leaves[n_head:]
+        self.head_key = tuple((key, off) for _r, off, key in self.head)
+        segment_cache.head_sets.drop(lambda k: k[0] == self.head_key)  # a new head: the old sets are dead
+        ints = self._ints = segment_cache.ints(self.reader.doc_count_all())
+        self._leaf_ints = {off: ints if off == 0 else ints[off:off + r.doc_count_all()] for r, off, _ in self.leaves}
+        self._sets: OrderedDict = OrderedDict()  # this generation's whole sets, deletions removed
         self._sets_size = 0
+        self._tails: dict = {}
         self.deleted = frozenset(off + d for r, off, _ in self.leaves if r.has_deletions() for d in r.deleted_docs_set)
         self._all = None
         self._values: dict[str, list[str]] = {}
 
     def _segment_postings(self, reader, key, field: str, text: str) -> tuple[array, array]:
         cache_key = (key, field, text)
-        hit = self._segment_cache.get(cache_key)
+        hit = self._cache.arrays.get(cache_key)
         if hit is None:
             hit = _read_postings(reader, field, text)
-            self._segment_cache.put(cache_key, hit)
+            self._cache.arrays.put(cache_key, hit, 64 + hit[0].itemsize * len(hit[0]) + hit[1].itemsize * len(hit[1]))
         return hit
+
+    def _union(self, leaves, field: str, text: str) -> frozenset[int]:
+        out: set[int] = set()
+        for reader, off, seg_key in leaves:
+            ids, _ = self._segment_postings(reader, seg_key, field, text)
+            out.update(map(self._leaf_ints[off].__getitem__, ids))
+        return frozenset(out)
+
+    def parts(self, field: str, text: str) -> tuple[frozenset[int], frozenset[int]]:
+        """(head part, tail part) of a term's documents, deleted ones included."""
+        key = (self.head_key, field, text)
+        head = self._cache.head_sets.get(key)
+        if head is None:
+            head = self._union(self.head, field, text)
+            self._cache.head_sets.put(key, head, _set_bytes(head))
+        tail = self._tails.get((field, text))
+        if tail is None:
+            tail = self._tails[(field, text)] = self._union(self.tail, field, text) if self.tail else frozenset()
+        return head, tail
 
     def term(self, field: str, text: str) -> frozenset[int]:
         key = (field, text)
@@ -93,14 +187,14 @@ class DocSets:
         if found is not None:
             self._sets.move_to_end(key)
             return found
-        out: set[int] = set()
-        for reader, off, seg_key in self.leaves:
-            ids, _ = self._segment_postings(reader, seg_key, field, text)
-            out.update(ids if off == 0 else map(off.__add__, ids))
-        found = frozenset(out - self.deleted if self.deleted else out)
+        head, tail = self.parts(field, text)
+        found = head | tail if tail else head
+        if self.deleted:
+            found = found - self.deleted
         self._sets[key] = found
         self._sets_size += len(found)
-        while self._sets_size > SETS_CACHE_MAX and len(self._sets) > 1:
+        # This generation's sets: at most a few times the number of documents.
+        while self._sets_size > 4 * max(1, self.reader.doc_count_all()) and len(self._sets) > 1:
             self._sets_size -= len(self._sets.popitem(last=False)[1])
         return found
 
@@ -132,7 +226,7 @@ class DocSets:
 
     def all(self) -> frozenset[int]:
         if self._all is None:
-            self._all = frozenset(range(self.reader.doc_count_all())) - self.deleted
+            self._all = frozenset(self._ints[:self.reader.doc_count_all()]) - self.deleted
         return self._all
 
     def values(self, field: str) -> list[str]:
@@ -143,15 +237,22 @@ class DocSets:
         return found
 
     def counts(self, field: str, docs: frozenset[int]) -> list[tuple[str, int]]:
-        """(value, count) of a facet among `docs`, most frequent first: one C-level set
-        intersection per value (iterating the smaller side), no Python loop per document."""
+        """(value, count) of a facet among `docs`, most frequent first: C-level set
+        intersections with the value's head and tail parts (iterating the smaller side), no
+        Python loop per document, and no whole set made for this generation."""
         if not docs:
             return []
-        counts = [(v, n) for v in self.values(field) if (n := len(docs & self.term(field, v)))]
+        counts = []
+        for value in self.values(field):
+            head, tail = self.parts(field, value)
+            n = len(docs & head) + (len(docs & tail) if tail else 0)
+            if n:
+                counts.append((value, n))
         counts.sort(key=lambda vc: (-vc[1], vc[0]))
         return counts
 
     def evaluate(self, q: wq.Query) -> frozenset[int]:
+        """The live documents matching `q` (deleted ones never come out)."""
         if isinstance(q, wq.Term):
             return self.term(q.fieldname, q.text)
         if isinstance(q, wq.Every):

@@ -27,12 +27,14 @@ from commons.search.documents import REGISTRY, count_all, doc_key, load_document
 from commons.search.lexicon import Lexicon, recording
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.models import SearchOutbox
-from commons.search.store import STATE, Folder, IndexBroken, IndexMissing, OutboxState, Root
+from commons.search.store import STATE, Folder, IndexBroken, IndexMissing, OutboxState, Root, merge_small_keep_order
 
 log = logging.getLogger(__name__)
 outbox = SearchOutbox.__table__
 
 APPLY_BATCH = 2000
+SEARCH_CACHE_BYTES_PER_DOC = 640
+CACHE_MIN_BYTES, CACHE_MAX_BYTES = 16 * 2**20, 192 * 2**20
 RETIRE_SECONDS = 30
 GAPS_MAX = 10_000
 REBUILD_GAP_SCAN = 5000
@@ -49,6 +51,9 @@ DEFAULTS = {
     "SEARCH_READ_LOCK_TIMEOUT": 0.15,  # inline mode, before a search: a short wait for the lock
     # Before a search by someone who just saved: how long to wait for the index to show it.
     "SEARCH_OWN_WRITE_WAIT": 2.0,
+    # Memory for the caches searches share (postings and document sets), in MB. None: sized
+    # to the corpus, SEARCH_CACHE_BYTES_PER_DOC per document within the bounds below.
+    "SEARCH_CACHE_MB": None,
     **applier.DEFAULTS,
 }
 
@@ -72,7 +77,7 @@ class SearchService:
         self._last_prune = 0.0
         self._last_touch = 0.0
         self.facet_cache: dict = {}  # segment id → date column (segments never change)
-        self.postings_cache = PostingsCache()  # (segment id, field, term) → ids, weights
+        self.postings_cache = PostingsCache()  # postings per segment, head document sets
         self.mode = ApplierMode(self.config["SEARCH_APPLIER"])
         self._applier: Applier | None = None
 
@@ -233,7 +238,7 @@ class SearchService:
                     writer.delete_by_term("key", doc_key(doc_type, doc_id))
                 else:
                     writer.update_document(**fields)
-        writer.commit()
+        writer.commit(mergetype=merge_small_keep_order)
         lexicon = cached_lexicon(folder.path)
         if lexicon.merge(words):
             lexicon.save(folder.path)
@@ -280,7 +285,14 @@ class SearchService:
                     folder = self.folder()
                     s = folder.ix.searcher()
                 self._searcher, self._searcher_folder = s, folder
+                self.postings_cache.resize(self.cache_budget(s.doc_count_all()))
             return s
+
+    def cache_budget(self, documents: int) -> int:
+        configured = self.config["SEARCH_CACHE_MB"]
+        if configured is not None:
+            return int(float(configured) * 2**20)
+        return min(CACHE_MAX_BYTES, max(CACHE_MIN_BYTES, documents * SEARCH_CACHE_BYTES_PER_DOC))
 
     def _retire(self, searcher) -> None:
         """Close replaced searchers once no request can still be reading them: another

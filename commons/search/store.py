@@ -189,6 +189,35 @@ class Folder:
             return None
 
 
+def merge_small_keep_order(writer, segments):
+    """Whoosh's MERGE_SMALL, except that the segments it leaves alone keep their order.
+
+    MERGE_SMALL returns them sorted by size, which moves every document number whenever small
+    segments are merged; here the big segments of a rebuild stay first, at the same offsets,
+    so the document sets cached for them stay valid across index generations (docsets.py).
+    """
+    from whoosh.reading import SegmentReader
+    from whoosh.util import fib
+
+    total = 0
+    merged = []
+    for i, segment in enumerate(sorted(segments, key=lambda s: s.doc_count_all())):
+        total += max(0, segment.doc_count_all())
+        merged.append(segment)
+        if i > 3 and total < fib(i + 5):
+            break
+    else:
+        return segments
+    if len(merged) < 2:
+        return segments
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    chosen = {id(segment) for segment in merged}
+    return [segment for segment in segments if id(segment) not in chosen]
+
+
 class Root:
     """The index root folder of one host: finds, opens and swaps the current folder."""
 
