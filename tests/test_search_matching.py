@@ -225,7 +225,7 @@ def test_no_suggestion_for_known_words_or_hopeless_ones(client, corpus, query):
 
 def test_api_shape(client, corpus):
     data = api(client, q="accueil")
-    assert set(data) == {"total", "page", "results", "facets", "suggestion"}
+    assert set(data) == {"total", "page", "results", "facets", "suggestion", "fallback", "searched"}
     assert set(data["facets"]) == {"kind", "edition", "tag"}
     result = data["results"][0]
     assert set(result) == {"type", "id", "title", "kind", "edition", "workshop", "url", "excerpt"}

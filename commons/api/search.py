@@ -24,7 +24,8 @@ def search():
     except BadSearchArgs as exc:
         abort_with(400, str(exc))
     try:
-        outcome = run_search(service(), args.q, args.filters, args.page, PER_PAGE, args.sort)
+        outcome = run_search(service(), args.q, args.filters, args.page, PER_PAGE, args.sort,
+                             exact=args.exact)
     except IndexUnavailable:
         abort_with(503, _("L'index de recherche est en cours de reconstruction. Réessayez dans quelques instants."))
     return jsonify({
@@ -43,4 +44,8 @@ def search():
         } for hit in outcome.hits],
         "facets": {name: dict(outcome.facets.get(name, [])) for name in ("kind", "edition", "tag")},
         "suggestion": outcome.suggestion,
+        # When the query as typed found nothing: "suggestion" (the results are those of
+        # `searched`, the spelling suggestion) or "any_word" (documents with any of the words).
+        "fallback": outcome.fallback.value if outcome.fallback else None,
+        "searched": outcome.searched,
     })

@@ -20,9 +20,11 @@ from commons.search import query as uq
 from commons.search.analysis import french_analyzer, normalise
 from commons.search.docsets import DocSets, docsets
 from commons.search.documents import PUBLISHED
+from commons.search.expand import Expander
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.service import SearchService
 from commons.search.suggest import suggest
+from commons.search.synonyms import synonym_sets
 
 PER_PAGE_MAX = 50
 POOL_MIN = 200
@@ -37,6 +39,13 @@ class SearchSort(enum.StrEnum):
 
     RELEVANCE = "pertinence"
     DATE = "date"
+
+
+class Fallback(enum.StrEnum):
+    """Why the results shown are not those of the query as typed (which found nothing)."""
+
+    SUGGESTION = "suggestion"  # the spelling suggestion's results
+    ANY_WORD = "any_word"  # documents with any of the words, the most words first
 
 
 @dataclass
@@ -68,6 +77,10 @@ class Outcome:
     suggestion: str | None = None
     has_text: bool = False
     words: list[str] = field(default_factory=list)
+    # Set when the query as typed found nothing and other results are shown instead.
+    fallback: Fallback | None = None
+    searched: str | None = None  # the query whose results are shown, when it is the suggestion
+    kinds: list[str] = field(default_factory=list)  # kinds named by a word of the query
 
 
 class MarkFormatter(highlight.Formatter):
@@ -131,48 +144,103 @@ def _base_query(parsed: uq.ParsedQuery, text_q: wq.Query | None, filters: dict[s
     return wq.AndNot(base_q, excluded) if excluded is not None else base_q
 
 
+@dataclass
+class _Search:
+    """One search request: the searcher, the filters and the page, for one or more queries."""
+
+    svc: SearchService
+    searcher: object
+    sets: DocSets
+    filters: dict[str, list[str]]
+    page: int
+    per_page: int
+    sort: SearchSort
+    expander: Expander
+
+    def allowed(self) -> set[int]:
+        allowed: set[int] = set()
+        for status in self.filters.get("status") or [PUBLISHED]:
+            allowed |= self.sets.term("status", status)
+        return allowed
+
+    def run(self, parsed: uq.ParsedQuery, any_word: bool = False) -> tuple[Outcome, wq.Query, wq.Query | None]:
+        """The outcome of one (expanded) query; with `any_word`, its groups become alternatives."""
+        groups = [[c for g in parsed.groups for c in g]] if any_word else parsed.groups
+        matching = uq.ParsedQuery(groups, parsed.excluded, parsed.filters)
+        text_q = uq.text_query(matching)
+        base_q = _base_query(parsed, text_q, self.filters)
+        base = self.sets.evaluate(base_q)
+        # Status counts ignore the status filter, so that "Archivée (3)" can be offered.
+        facets = {"status": self.sets.counts("status", base)}
+        docs = base & self.allowed()
+        for name in ("type", "kind", "edition", "workshop", "tag"):
+            facets[name] = self.sets.counts(name, docs)
+        total = len(docs)
+        pages = max(1, -(-total // self.per_page))
+        page = max(1, min(self.page, pages))
+        page_docs = _page(self.svc, self.searcher, self.sets, parsed, docs, (page - 1) * self.per_page,
+                          self.per_page, ranked=text_q is not None and self.sort is not SearchSort.DATE,
+                          coverage=any_word)
+        terms = frozenset(t for t in (normalise(w) for w in parsed.text_words()) if t)
+        hits = [_hit(self.searcher.stored_fields(d), terms) for d in page_docs]
+        outcome = Outcome(total, page, pages, self.per_page, hits, facets, self.filters,
+                          has_text=parsed.has_text, words=parsed.text_words(), kinds=parsed.kinds())
+        return outcome, base_q, text_q
+
+
 def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], page: int = 1,
-           per_page: int = 20, sort: SearchSort = SearchSort.RELEVANCE) -> Outcome:
-    parsed = uq.parse(raw_query)
-    filters = _merged_filters(parsed, filters)
+           per_page: int = 20, sort: SearchSort = SearchSort.RELEVANCE, exact: bool = False) -> Outcome:
+    """Search; when the query as typed finds nothing, show the spelling suggestion's results
+    (unless `exact`), else those of any of its words, and say so (`Outcome.fallback`)."""
+    typed = uq.parse(raw_query)
     svc.prepare_search()
     searcher = svc.searcher()
-    sets = docsets(searcher, svc.postings_cache)
-    text_q = uq.text_query(parsed)
-    base_q = _base_query(parsed, text_q, filters)
-    base = sets.evaluate(base_q)
-    # Status counts ignore the status filter, so that "Archivée (3)" can be offered.
-    facets = {"status": sets.counts("status", base)}
-    allowed: set[int] = set()
-    for status in filters.get("status") or [PUBLISHED]:
-        allowed |= sets.term("status", status)
-    docs = base & allowed
-    for name in ("type", "kind", "edition", "workshop", "tag"):
-        facets[name] = sets.counts(name, docs)
+    context = _Search(svc, searcher, docsets(searcher, svc.postings_cache), _merged_filters(typed, filters),
+                      page, max(1, min(per_page, PER_PAGE_MAX)), sort, _expander(searcher))
+    outcome, base_q, text_q = context.run(context.expander.expand(typed))
+    if not typed.has_text:
+        return outcome
+    lexicon = cached_lexicon(svc.root.current().path)
+    allowed = context.allowed()
+    outcome.suggestion = suggest(lexicon, typed, raw_query, outcome.total,
+                                 lambda q: len(context.sets.evaluate(_replace(base_q, text_q, q)) & allowed))
+    if outcome.total:
+        return outcome
+    return _fallback(context, typed, outcome, exact) or outcome
 
-    total = len(docs)
-    per_page = max(1, min(per_page, PER_PAGE_MAX))
-    pages = max(1, -(-total // per_page))
-    page = max(1, min(page, pages))
-    page_docs = _page(svc, searcher, sets, parsed, docs, (page - 1) * per_page, per_page,
-                      ranked=text_q is not None and sort is not SearchSort.DATE)
-    terms = frozenset(t for t in (normalise(w) for w in parsed.text_words()) if t)
-    hits = [_hit(searcher.stored_fields(d), terms) for d in page_docs]
-    outcome = Outcome(total, page, pages, per_page, hits, facets, filters,
-                      has_text=parsed.has_text, words=parsed.text_words())
-    if parsed.has_text:
-        lexicon = cached_lexicon(svc.root.current().path)
-        outcome.suggestion = suggest(lexicon, parsed, raw_query, total,
-                                     lambda q: len(sets.evaluate(_replace(base_q, text_q, q)) & allowed))
-    return outcome
+
+def _fallback(context: _Search, typed: uq.ParsedQuery, empty: Outcome, exact: bool) -> Outcome | None:
+    if empty.suggestion and not exact:
+        fixed = uq.parse(empty.suggestion)
+        outcome = context.run(context.expander.expand(fixed))[0]
+        if outcome.total:
+            outcome.fallback, outcome.searched = Fallback.SUGGESTION, empty.suggestion
+            outcome.suggestion = empty.suggestion
+            return outcome
+    if len(typed.groups) > 1:
+        outcome = context.run(context.expander.expand(typed), any_word=True)[0]
+        if outcome.total:
+            outcome.fallback, outcome.suggestion = Fallback.ANY_WORD, empty.suggestion
+            return outcome
+    return None
+
+
+def _expander(searcher) -> Expander:
+    reader = searcher.reader()
+
+    def known(stem: str) -> bool:
+        return any(reader.doc_frequency(name, stem) for name in uq.TEXT_FIELDS)
+
+    return Expander(synonym_sets(), known)
 
 
 def _page(svc: SearchService, searcher, sets: DocSets, parsed: uq.ParsedQuery, docs: frozenset[int], start: int,
-          per_page: int, ranked: bool) -> list[int]:
-    """The document numbers of one page: by relevance, or newest first."""
+          per_page: int, ranked: bool, coverage: bool = False) -> list[int]:
+    """The document numbers of one page: by relevance (first by how many of the query's
+    groups a document matches, with `coverage`), or newest first."""
     dates = _dates(svc, searcher)
     if ranked:
-        return _ranked(sets, searcher, parsed, docs, dates, start + per_page)[start:]
+        return _ranked(sets, searcher, parsed, docs, dates, start + per_page, coverage)[start:]
     return heapq.nlargest(start + per_page, docs, key=lambda d: (dates[d], d))[start:]
 
 
@@ -240,7 +308,7 @@ def _bm25(sets: DocSets, searcher, docs: list[int], groups: list[list[str]],
 
 
 def _ranked(sets: DocSets, searcher, parsed: uq.ParsedQuery, docs: frozenset[int], dates: list[int],
-            needed: int) -> list[int]:
+            needed: int, coverage: bool = False) -> list[int]:
     """The first `needed` documents by relevance.
 
     Scoring every match in Python costs ~10 µs a document: half a second for the commonest
@@ -268,7 +336,19 @@ def _ranked(sets: DocSets, searcher, parsed: uq.ParsedQuery, docs: frozenset[int
         rest = docs - strong.keys() if strong else docs
         pool += heapq.nlargest(pool_size - len(pool), rest, key=lambda d: (dates[d], d))
     scores = _bm25(sets, searcher, pool, groups, kinds)
-    return sorted(pool, key=lambda d: (-scores[d], -dates[d], d))[:needed]
+    covered = _coverage(sets, parsed, pool) if coverage else dict.fromkeys(pool, 0)
+    return sorted(pool, key=lambda d: (-covered[d], -scores[d], -dates[d], d))[:needed]
+
+
+def _coverage(sets: DocSets, parsed: uq.ParsedQuery, pool: list[int]) -> dict[int, int]:
+    """How many of the query's groups (typed words, or their expansions) each document matches."""
+    covered = dict.fromkeys(pool, 0)
+    for group in parsed.groups:
+        query = uq.text_query(uq.ParsedQuery([group]))
+        matched = sets.evaluate(query) if query is not None else frozenset()
+        for d in matched.intersection(pool):
+            covered[d] += 1
+    return covered
 
 
 def _clause_terms(clause: uq.Clause) -> list[str]:

@@ -30,6 +30,7 @@ class SearchArgs:
     filters: dict[str, list[str]]
     page: int
     sort: SearchSort
+    exact: bool = False  # the words as typed, without showing the spelling suggestion's results instead
 
 
 def parse_args(args: MultiDict, strict: bool) -> SearchArgs:
@@ -54,7 +55,7 @@ def parse_args(args: MultiDict, strict: bool) -> SearchArgs:
         page = 1
     # The page says ?tri=, the API ?sort=; any value but "date" (e.g. "relevance") is relevance.
     sort = SearchSort.DATE if (args.get("tri") or args.get("sort")) == "date" else SearchSort.RELEVANCE
-    return SearchArgs(q, filters, min(page, MAX_PAGE), sort)
+    return SearchArgs(q, filters, min(page, MAX_PAGE), sort, exact=args.get("exact") in ("1", "true", "oui"))
 
 
 def facet_labels(facets: dict[str, list[tuple[str, int]]], filters: dict[str, list[str]]) -> dict[str, dict[str, str]]:

@@ -40,6 +40,7 @@ class Clause:
     words: list[str]  # one word, or the words of a phrase
     is_phrase: bool = False
     is_negated: bool = False
+    together: bool = False  # several words, all present anywhere (made by expand.py, not typed)
 
 
 @dataclass
@@ -133,6 +134,8 @@ def clause_query(clause: Clause) -> wq.Query | None:
     terms = _terms(clause)
     if not terms:
         return None
+    if clause.together and len(terms) > 1:
+        return wq.And([clause_query(Clause([w])) for w in clause.words if normalise(w)])
     per_field = []
     for fieldname, boost in TEXT_FIELDS.items():
         if clause.is_phrase and len(terms) > 1:

@@ -7,6 +7,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from commons.kinds import EntryKind
 from commons.search import bp
 from commons.search.documents import REGISTRY
 from commons.search.engine import SearchSort, search
@@ -23,6 +24,8 @@ FACET_TITLES = {
 
 def _url(args: SearchArgs, filters: dict[str, list[str]], page: int = 1, sort: SearchSort | None = None) -> str:
     params = [("q", args.q)] if args.q else []
+    if args.exact:
+        params.append(("exact", "1"))
     for name in FILTER_NAMES:
         params += [(name, v) for v in filters.get(name, [])]
     sort = sort or args.sort
@@ -50,7 +53,7 @@ def _without(filters, name, value):
 def results():
     args = parse_args(request.args, strict=False)
     try:
-        outcome = search(service(), args.q, args.filters, args.page, PER_PAGE, args.sort)
+        outcome = search(service(), args.q, args.filters, args.page, PER_PAGE, args.sort, exact=args.exact)
     except IndexUnavailable:
         return render_template("search/results.html", args=args, outcome=None, unavailable=True), 503
     labels = facet_labels(outcome.facets, outcome.filters)
@@ -85,8 +88,20 @@ def results():
     return render_template(
         "search/results.html", args=args, outcome=outcome, facets=facets, chips=chips, pages=pages,
         sorts=sorts, hits=hits, suggestion_url=suggestion_url, labels=labels, unavailable=False,
-        clear_url=_url(args, {}),
+        clear_url=_url(args, {}), exact_url=_url(SearchArgs(args.q, {}, 1, args.sort, exact=True), outcome.filters),
+        kind_links=_kind_links(args, outcome),
     )
+
+
+def _kind_links(args: SearchArgs, outcome) -> list[dict[str, str]]:
+    """A word of the query names a kind: offer to keep only the entries of that kind."""
+    selected = outcome.filters.get("kind", [])
+    links = []
+    for value in outcome.kinds:
+        kind = EntryKind.from_value(value)
+        if kind and value not in selected:
+            links.append({"label": kind.plural, "href": _url(args, _with(outcome.filters, "kind", value))})
+    return links
 
 
 def _page_window(page: int, pages: int, radius: int = 2) -> list[int]:
