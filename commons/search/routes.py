@@ -83,8 +83,7 @@ def results():
              for key, label in ((SearchSort.RELEVANCE, _("Pertinence")), (SearchSort.DATE, _("Date")))]
     hits = [{"hit": hit, "url": REGISTRY[hit.type].url(hit.stored), "type_label": REGISTRY[hit.type].label}
             for hit in outcome.hits]
-    suggestion_url = (_url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters)
-                      if outcome.suggestion else None)
+    suggestion_url = _url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters) if outcome.suggestion else None
     return render_template(
         "search/results.html", args=args, outcome=outcome, facets=facets, chips=chips, pages=pages,
         sorts=sorts, hits=hits, suggestion_url=suggestion_url, labels=labels, unavailable=False,
