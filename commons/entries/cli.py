@@ -20,3 +20,27 @@ def render_command() -> None:
     with db.engine.begin() as conn:
         entries, revisions = render_all(conn)
     click.echo(_("%(entries)d fiche(s) et %(revisions)d version(s) rendues.", entries=entries, revisions=revisions))
+
+
+@entries_cli.command("recount")
+@click.option("--check", is_flag=True, help="Comparer seulement ; code de sortie 1 si les compteurs diffèrent.")
+@with_appcontext
+def recount_command(check: bool) -> None:
+    """Recalculer les compteurs de fiches par édition, nature et statut (page d'accueil, natures)."""
+    import sys
+
+    from commons.entries.tallies import recount
+
+    with db.engine.connect() as conn:
+        agreed = recount(conn)
+        if check:
+            conn.rollback()
+        else:
+            conn.commit()
+    if agreed:
+        click.echo(_("Compteurs justes."))
+    elif check:
+        click.echo(_("Compteurs faux : lancez « flask entries recount »."), err=True)
+        sys.exit(1)
+    else:
+        click.echo(_("Compteurs faux : recalculés."))

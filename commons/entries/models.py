@@ -69,17 +69,20 @@ class Entry(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind), index=True)
+    # active_history: the tallies (tallies.py) need the value a change replaces, even unloaded.
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind), index=True, active_history=True)
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     # Rendered once, when the body is saved (entries.services), never on each view: the
     # sanitised HTML of the body and the start of its plain text, for lists.
     body_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     excerpt: Mapped[str] = mapped_column(sa.String(EXCERPT_MAX + 1), default="", server_default="")
-    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.PUBLISHED, index=True)
+    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.PUBLISHED, index=True,
+                                                active_history=True)
     # An entry always belongs to an edition; the workshop is optional and may go away
     # (SET NULL) without orphaning the entry.
-    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("editions.id", ondelete="RESTRICT"), index=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("editions.id", ondelete="RESTRICT"), index=True,
+                                            active_history=True)
     workshop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workshops.id", ondelete="SET NULL"), index=True)
     # Sub-items ("Vulgariser" under "Transmettre des savoirs") are entries of their own.
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entries.id", ondelete="SET NULL"), index=True)
@@ -150,3 +153,14 @@ class Revision(db.Model):
     @property
     def html(self) -> Markup:
         return Markup(self.body_html)
+
+
+class EntryTally(db.Model):
+    """How many entries one edition holds of one kind in one status (entries/tallies.py)."""
+
+    __tablename__ = "entry_tallies"
+
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

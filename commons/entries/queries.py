@@ -16,7 +16,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from commons.database import is_storable_id
 from commons.editions.models import Edition, GuidingQuestion, Workshop
-from commons.entries.models import Entry, EntryStatus, Revision, Tag, entry_tags
+from commons.entries.models import Entry, EntryStatus, EntryTally, Revision, Tag, entry_tags
 from commons.extensions import db
 from commons.kinds import EntryKind
 from commons.paging import Page
@@ -119,11 +119,16 @@ def workshop_outcomes(workshop: Workshop, page: Page) -> list[KindGroup]:
     ]
 
 
+# Counts by edition and kind come from the tallies (tallies.py), a few rows, never a scan.
+PUBLISHED_TALLY = EntryTally.status == EntryStatus.PUBLISHED.value
+
+
 def edition_entry_counts() -> dict[int, int]:
     rows = db.session.execute(
-        sa.select(Entry.edition_id, sa.func.count(Entry.id)).where(PUBLISHED).group_by(Entry.edition_id)
+        sa.select(EntryTally.edition_id, sa.func.sum(EntryTally.count)).where(PUBLISHED_TALLY)
+        .group_by(EntryTally.edition_id)
     )
-    return dict(rows.all())
+    return {edition_id: int(n) for edition_id, n in rows.all() if n}
 
 
 def workshop_entry_counts(workshop_ids: Sequence[int]) -> dict[int, int]:
@@ -138,13 +143,15 @@ def workshop_entry_counts(workshop_ids: Sequence[int]) -> dict[int, int]:
 
 def count_in_edition(edition: Edition) -> int:
     """Every entry of the edition, archived ones included: what deleting it would lose."""
-    return db.session.scalar(sa.select(sa.func.count(Entry.id)).where(Entry.edition_id == edition.id)) or 0
+    return int(db.session.scalar(
+        sa.select(sa.func.sum(EntryTally.count)).where(EntryTally.edition_id == edition.id)) or 0)
 
 
 def kind_counts() -> dict[EntryKind, int]:
-    rows = db.session.execute(sa.select(Entry.kind, sa.func.count(Entry.id)).where(PUBLISHED).group_by(Entry.kind))
-    counts = dict(rows.all())
-    return {kind: counts.get(kind, 0) for kind in EntryKind}
+    rows = db.session.execute(sa.select(EntryTally.kind, sa.func.sum(EntryTally.count)).where(PUBLISHED_TALLY)
+                              .group_by(EntryTally.kind))
+    counts = {kind: int(n or 0) for kind, n in rows.all()}
+    return {kind: counts.get(kind.value, 0) for kind in EntryKind}
 
 
 # --- recent changes ---------------------------------------------------------------------------
@@ -214,7 +221,7 @@ def _listing(where, page: Page) -> list[Entry]:
 
 
 def count_of_kind(kind: EntryKind) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Entry.id)).where(PUBLISHED, Entry.kind == kind)) or 0
+    return kind_counts()[kind]
 
 
 def entries_of_kind(kind: EntryKind, page: Page) -> list[EditionGroup]:
