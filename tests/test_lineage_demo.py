@@ -78,3 +78,21 @@ def test_entries_absorbed_by_a_merge_are_not_offered_as_new(client, demo):
     assert page.status_code == 200
     # "Posture de neutralité" was merged into "Écoute bienveillante et posture de neutralité" in 2024.
     assert "Fiches de l'atelier sans origine" not in html.replace("&#39;", "'")
+
+
+def test_follow_up_rows_are_ordered_filtered_and_paged_by_the_database(demo):
+    from commons.lineage.queries import count_actions
+
+    rows = action_rows()
+    order = list(ActionStatus)
+    statuses = [order.index(r.status) for r in rows]
+    assert statuses == sorted(statuses) and len(set(statuses)) > 1
+    for status in ActionStatus:  # newest edition first within a status, then by title
+        same = [r for r in rows if r.status is status]
+        keys = [(-r.entry.edition.held_on.toordinal(), r.entry.title.lower()) for r in same]
+        assert keys == sorted(keys)
+        assert [r.entry.id for r in action_rows(status)] == [r.entry.id for r in same]
+        assert count_actions(status) == len(same)
+    assert count_actions() == len(rows)
+    pages = [action_rows(limit=3, offset=n) for n in range(0, len(rows), 3)]
+    assert [r.entry.id for page in pages for r in page] == [r.entry.id for r in rows]

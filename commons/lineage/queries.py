@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from commons.editions.models import Edition, Structure, Workshop
-from commons.editions.queries import earlier_editions
+from commons.editions.queries import earlier_editions, editions_in_order
 from commons.entries.diff import condense, diff_text
 from commons.entries.models import Entry, EntryStatus
 from commons.extensions import db
@@ -286,48 +286,70 @@ class ActionRow:
     version: int = 0  # of the follow-up row: the form sends it back to detect a stale update
 
 
-def _lineage_root(entry: Entry, incoming: dict[int, list[LineageLink]], by_id: dict[int, Entry]) -> Entry:
-    """The first action of a lineage: up the links, the earliest origin at each step."""
-    root, seen = entry, {entry.id}
-    while True:
-        parents = [link.source_entry_id for link in incoming.get(root.id, [])
-                   if link.source_entry_id in by_id and link.source_entry_id not in seen]
-        if not parents:
-            return root
-        root = min((by_id[p] for p in parents), key=lambda e: (e.edition.held_on, e.id))
-        seen.add(root.id)
-
-
-def action_rows(status: ActionStatus | None = None) -> list[ActionRow]:
-    """The latest state of every action: one row per lineage head (an action not carried further).
+def _heads(status: ActionStatus | None) -> sa.Select:
+    """Actions at the head of their lineage (not carried further), with their follow-up row.
 
     Copies absorbed by a merge (archived, no link left) are skipped: their origin lives on in the merge.
     """
-    actions = db.session.scalars(sa.select(Entry).where(Entry.kind == EntryKind.ACTION)
-                                 .options(selectinload(Entry.edition))).all()
-    links = db.session.scalars(sa.select(LineageLink).join(Entry, LineageLink.target_entry_id == Entry.id)
-                               .where(Entry.kind == EntryKind.ACTION)).all()
-    has_descendant = {l.source_entry_id for l in links if l.source_entry_id}
-    incoming: dict[int, list[LineageLink]] = defaultdict(list)
-    for link in links:
-        incoming[link.target_entry_id].append(link)
-    followups = {f.entry_id: f for f in db.session.scalars(sa.select(ActionFollowUp)
-                                                           .options(selectinload(ActionFollowUp.owner)))}
-    by_id = {e.id: e for e in actions}
+    carried = sa.exists().where(LineageLink.source_entry_id == Entry.id)
+    has_origin = sa.exists().where(LineageLink.target_entry_id == Entry.id)
+    query = (sa.select(Entry, ActionFollowUp).outerjoin(ActionFollowUp, ActionFollowUp.entry_id == Entry.id)
+             .where(Entry.kind == EntryKind.ACTION, ~carried,
+                    sa.or_(Entry.status != EntryStatus.ARCHIVED, has_origin)))
+    if status is ActionStatus.PROPOSED:  # no follow-up row yet means proposed
+        query = query.where(sa.or_(ActionFollowUp.id.is_(None), ActionFollowUp.status == status))
+    elif status is not None:
+        query = query.where(ActionFollowUp.status == status)
+    return query
+
+
+def count_actions(status: ActionStatus | None = None) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_heads(status).subquery())) or 0
+
+
+def action_rows(status: ActionStatus | None = None, limit: int | None = None, offset: int = 0) -> list[ActionRow]:
+    """The latest state of every action, one row per lineage head, by status, newest edition
+    first, then title; ordered, counted and cut into pages by the database."""
+    editions = {e.id: n for n, e in enumerate(reversed(editions_in_order()))}
+    order = sa.case({s.value: n for n, s in enumerate(ActionStatus)}, value=ActionFollowUp.__table__.c.status, else_=0)
+    newest_first = sa.case(editions, value=Entry.edition_id, else_=len(editions)) if editions else sa.null()
+    query = (_heads(status).order_by(order, newest_first, sa.func.lower(Entry.title), Entry.id)
+             .options(selectinload(Entry.edition), selectinload(ActionFollowUp.owner)))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    found = db.session.execute(query).all()
+    incoming = _incoming_links([entry.id for entry, _ in found])
     rows = []
-    for entry in actions:
-        if entry.id in has_descendant:
-            continue
-        if entry.status is EntryStatus.ARCHIVED and not incoming.get(entry.id):
-            continue
-        root = _lineage_root(entry, incoming, by_id)
-        followup = followups.get(entry.id)
+    for entry, followup in found:
         last = max(incoming.get(entry.id, []), key=lambda l: l.decided_at or l.created_at, default=None)
-        rows.append(ActionRow(entry, root.edition, followup.status if followup else ActionStatus.PROPOSED,
+        rows.append(ActionRow(entry, _lineage_root(entry, incoming).edition,
+                              followup.status if followup else ActionStatus.PROPOSED,
                               followup.owner if followup else None, last, followup.note if followup else "",
                               followup.version if followup else 0))
-    if status is not None:
-        rows = [r for r in rows if r.status is status]
-    order = list(ActionStatus)
-    return sorted(rows, key=lambda r: (order.index(r.status), -r.entry.edition.held_on.toordinal(),
-                                       r.entry.title.casefold()))
+    return rows
+
+
+def _incoming_links(ids: list[int]) -> dict[int, list[LineageLink]]:
+    """The links into these entries and into their origins, all the way up, by target."""
+    incoming: dict[int, list[LineageLink]] = defaultdict(list)
+    frontier, seen = set(ids), set(ids)
+    while frontier:
+        links = db.session.scalars(sa.select(LineageLink).where(LineageLink.target_entry_id.in_(frontier))
+                                   .options(selectinload(LineageLink.source).selectinload(Entry.edition))).all()
+        for link in links:
+            incoming[link.target_entry_id].append(link)
+        frontier = {l.source_entry_id for l in links if l.source_entry_id} - seen
+        seen |= frontier
+    return incoming
+
+
+def _lineage_root(entry: Entry, incoming: dict[int, list[LineageLink]]) -> Entry:
+    """The first action of a lineage: up the links, the earliest origin at each step."""
+    root, seen = entry, {entry.id}
+    while True:
+        parents = [link.source for link in incoming.get(root.id, [])
+                   if link.source is not None and link.source.kind.is_action and link.source_entry_id not in seen]
+        if not parents:
+            return root
+        root = min(parents, key=lambda e: (e.edition.held_on, e.id))
+        seen.add(root.id)

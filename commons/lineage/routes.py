@@ -39,6 +39,7 @@ from commons.lineage.queries import (
     BUCKETS,
     action_rows,
     compare_editions,
+    count_actions,
     entry_lineage,
     source_workshops,
     unlinked_entries,
@@ -312,9 +313,9 @@ def followup():
 
 
 def _followup_page(status: ActionStatus | None, failed: tuple | None = None, code: int = 200):
-    rows = action_rows(status)
-    page = page_or_404(len(rows), _l("Cette page du suivi n'existe pas (pages 1 à %(last)d)."))
-    total, rows = len(rows), rows[page.offset:page.offset + page.per_page]
+    total = count_actions(status)
+    page = page_or_404(total, _l("Cette page du suivi n'existe pas (pages 1 à %(last)d)."))
+    rows = action_rows(status, limit=page.per_page, offset=page.offset)
     forms = {}
     if can(Permission.DECIDE):  # anonymous readers get the table, not one form per action
         owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()])
