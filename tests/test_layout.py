@@ -26,8 +26,9 @@ ALLOWED = {
     "editions": {"accounts"},
     "entries": {"accounts", "editions"},
     "lineage": {"accounts", "editions", "entries"},
-    # Search reads the others' models through its document registry; nobody imports search.
-    "search": {"accounts", "editions", "entries"},
+    # Search reads the others' models through its document registry (lineages: one result
+    # per outcome); nobody imports search.
+    "search": {"accounts", "editions", "entries", "lineage"},
     "api": {"accounts", "editions", "entries", "lineage", "search"},
     "demo": {"accounts", "editions", "entries", "lineage"},
 }

@@ -225,15 +225,17 @@ def test_no_suggestion_for_known_words_or_hopeless_ones(client, corpus, query):
 
 def test_api_shape(client, corpus):
     data = api(client, q="accueil")
-    assert set(data) == {"total", "page", "results", "facets", "suggestion", "fallback", "searched"}
+    assert set(data) == {"total", "page", "results", "facets", "suggestion", "fallback", "searched",
+                         "illustrative_editions"}
     assert set(data["facets"]) == {"kind", "edition", "tag"}
     result = data["results"][0]
-    assert set(result) == {"type", "id", "title", "kind", "edition", "workshop", "url", "excerpt"}
+    assert set(result) == {"type", "id", "title", "kind", "edition", "workshop", "url", "excerpt", "illustrative",
+                           "also"}
     entry = corpus["entries"]["accueil"]
     assert result == {
         "type": "entry", "id": entry.id, "title": "Accueil inconditionnel", "kind": "valeur",
         "edition": "nec-sud-ouest-2023", "workshop": f"nec-sud-ouest-2023/{entry.workshop.slug}",
-        "url": f"/fiches/{entry.id}", "excerpt": result["excerpt"],
+        "url": f"/fiches/{entry.id}", "excerpt": result["excerpt"], "illustrative": False, "also": [],
     }
 
 

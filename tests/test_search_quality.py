@@ -71,6 +71,11 @@ def titles(data) -> list[str]:
     return [r["title"] for r in data["results"]]
 
 
+def outcome_titles(data) -> list[set[str]]:
+    """Each result's titles: its own and those of the same outcome in other editions."""
+    return [{r["title"], *(a["title"] for a in r["also"])} for r in data["results"]]
+
+
 @pytest.mark.parametrize("query, expected", [
     ('"environnement de confiance"', "Créer un environnement de confiance"),
     ('"écoute et bienveillance"', "Écoute et bienveillance"),
@@ -78,7 +83,8 @@ def titles(data) -> list[str]:
     ('"parents d\'élèves"', "S'appuyer sur les fédérations et associations de parents d'élèves"),
 ])
 def test_phrases_with_small_words(client, demo, query, expected):
-    assert expected in titles(api(client, q=query))[:3]
+    # A reworded entry is one result with its earlier wording ("aussi en 2023").
+    assert any(expected in found for found in outcome_titles(api(client, q=query))[:3])
 
 
 @pytest.mark.parametrize("query, kind", [

@@ -13,7 +13,8 @@ from commons.search.service import SearchService
 
 # Stored fields that must equal what the database would produce today.
 COMPARED = {"title": _l("titre"), "body": _l("texte"), "kind": _l("nature"), "status": _l("statut"),
-            "edition": _l("édition"), "workshop": _l("atelier"), "tag": _l("étiquettes"), "date": _l("date")}
+            "edition": _l("édition"), "workshop": _l("atelier"), "tag": _l("étiquettes"), "date": _l("date"),
+            "lineage": _l("filiation")}
 TYPE_LABELS = {"entry": _l("fiche"), "workshop": _l("atelier"), "edition": _l("édition")}
 
 

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, workshop_structures
 from commons.entries.models import Entry, EntryStatus, Tag, entry_tags
+from commons.lineage.models import Decision, LineageLink
 
 BATCH = 1000
 Fields = dict[str, object]
@@ -81,6 +82,69 @@ def _in_chunks(conn, query_for, ids: list[int], size: int = 900):
         yield from conn.execute(query_for(ids[start:start + size]))
 
 
+# --- lineages: one outcome across editions ------------------------------------------------------
+
+# Links whose target continues its source's outcome: carried (pending), kept, reworded,
+# dropped or realised. A merge or a split makes new outcomes out of old ones, which stay
+# results of their own (the lineage page tells their story); a "nouveau" link has no source.
+SAME_OUTCOME = (Decision.PENDING, Decision.KEPT, Decision.REWORDED, Decision.DROPPED, Decision.REALISED)
+GROUPED = "1"  # value of the `grouped` field: the document may be collapsed with others
+
+
+def _lineage_edges(conn: sa.Connection, ids: set[int]) -> set[tuple[int, int]]:
+    link = LineageLink.__table__
+    query = lambda chunk: (  # noqa: E731
+        sa.select(link.c.source_entry_id, link.c.target_entry_id)
+        .where(link.c.decision.in_(SAME_OUTCOME), link.c.source_entry_id.is_not(None),
+               sa.or_(link.c.source_entry_id.in_(chunk), link.c.target_entry_id.in_(chunk)))
+    )
+    return {(a, b) for a, b in _in_chunks(conn, query, sorted(ids), size=450)}
+
+
+def lineage_roots(conn: sa.Connection, entry_ids) -> dict[int, int]:
+    """entry id → the smallest entry id of its lineage (the entries linked to it through
+    links of the same outcome, in any direction), for the given entries and every entry of
+    their lineages; an entry without such a link is its own root."""
+    parent: dict[int, int] = {i: i for i in entry_ids if i is not None}
+    frontier = set(parent)
+    while frontier:
+        edges = _lineage_edges(conn, frontier)
+        frontier = {i for edge in edges for i in edge} - parent.keys()
+        parent.update((i, i) for i in frontier)
+        for a, b in edges:
+            ra, rb = _find(parent, a), _find(parent, b)
+            parent[max(ra, rb)] = min(ra, rb)
+    return {i: _find(parent, i) for i in parent}
+
+
+def _find(parent: dict[int, int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def lineage_keys(conn: sa.Connection, entry_ids) -> list[tuple[str, int]]:
+    """The entry documents of the given entries' lineages: what a lineage change reindexes."""
+    return [("entry", i) for i in lineage_roots(conn, entry_ids)]
+
+
+def link_lineage_keys(conn: sa.Connection, link_ids: list[int]) -> list[tuple[str, int]]:
+    """The entry documents of the lineages the given links join (hooks.py, a link changed)."""
+    link = LineageLink.__table__
+    ends = conn.execute(sa.select(link.c.source_entry_id, link.c.target_entry_id).where(link.c.id.in_(link_ids)))
+    return lineage_keys(conn, {i for row in ends for i in row if i is not None})
+
+
+def _entry_lineages(conn: sa.Connection, ids: list[int]) -> dict[int, str]:
+    """entry id → its lineage key, for the entries whose lineage has more than one entry."""
+    roots = lineage_roots(conn, ids)
+    sizes: dict[int, int] = defaultdict(int)
+    for root in roots.values():
+        sizes[root] += 1
+    return {i: doc_key("entry", roots[i]) for i in ids if sizes[roots.get(i, i)] > 1}
+
+
 # --- entries -----------------------------------------------------------------------------------
 
 def _load_entries(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
@@ -98,6 +162,7 @@ def _load_entries(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
     )
     for entry_id, slug, name in _in_chunks(conn, tag_query, ids):
         tags[entry_id].append((slug, name))
+    lineages = _entry_lineages(conn, ids)
     docs = {}
     for (entry_id, title, body, kind, status, updated_at, ed_slug, ed_name, year,
          ws_slug, ws_title) in _in_chunks(conn, query, ids):
@@ -111,7 +176,10 @@ def _load_entries(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
             "kind": getattr(kind, "value", kind), "status": getattr(status, "value", status),
             "edition": ed_slug, "year": str(year), "edition_name": ed_name,
             "date": updated_at, "sort_date": _stamp(updated_at),
+            "lineage": lineages.get(entry_id, doc_key("entry", entry_id)),
         }
+        if entry_id in lineages:
+            doc["grouped"] = GROUPED
         if entry_tags_:
             doc["tag"] = " ".join(slug for slug, _ in entry_tags_)
         if ws_slug:
@@ -153,6 +221,8 @@ def _load_workshops(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
             "edition": ed_slug, "year": str(year), "edition_name": ed_name,
             "workshop": f"{ed_slug}/{slug}", "workshop_slug": slug, "workshop_title": title,
             "date": updated_at, "sort_date": _stamp(updated_at),
+            # A programme copied to the next edition keeps its sessions' slugs: one session.
+            "lineage": f"workshop:{slug}", "grouped": GROUPED,
         }
     return docs
 
@@ -172,7 +242,7 @@ def _load_editions(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
             "key": doc_key("edition", edition_id), "type": "edition", "doc_id": edition_id,
             "title": name, "body": text, "status": PUBLISHED,
             "edition": slug, "year": str(year), "edition_name": name,
-            "date": updated_at, "sort_date": _stamp(updated_at),
+            "date": updated_at, "sort_date": _stamp(updated_at), "lineage": doc_key("edition", edition_id),
         }
     return docs
 

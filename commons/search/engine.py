@@ -22,6 +22,7 @@ from commons.search.docsets import DocSets, docsets
 from commons.search.documents import PUBLISHED
 from commons.search.expand import Expander
 from commons.search.lexicon import cached as cached_lexicon
+from commons.search.outcomes import Lineages, also
 from commons.search.service import SearchService
 from commons.search.suggest import suggest
 from commons.search.synonyms import synonym_sets
@@ -63,6 +64,8 @@ class Hit:
     status: str
     date: datetime | None
     stored: dict
+    # The outcome's other editions (stored fields, newest first): "aussi en 2023".
+    also: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -156,36 +159,51 @@ class _Search:
     per_page: int
     sort: SearchSort
     expander: Expander
+    _allowed: set[int] | None = None
 
     def allowed(self) -> set[int]:
-        allowed: set[int] = set()
-        for status in self.filters.get("status") or [PUBLISHED]:
-            allowed |= self.sets.term("status", status)
-        return allowed
+        if self._allowed is None:
+            self._allowed = set()
+            for status in self.filters.get("status") or [PUBLISHED]:
+                self._allowed |= self.sets.term("status", status)
+        return self._allowed
 
     def run(self, parsed: uq.ParsedQuery, any_word: bool = False) -> tuple[Outcome, wq.Query, wq.Query | None]:
-        """The outcome of one (expanded) query; with `any_word`, its groups become alternatives."""
+        """The outcome of one (expanded) query; with `any_word`, its groups become alternatives.
+        Totals, facet counts and pages count outcomes: the editions of one lineage are one."""
         groups = [[c for g in parsed.groups for c in g]] if any_word else parsed.groups
         matching = uq.ParsedQuery(groups, parsed.excluded, parsed.filters)
         text_q = uq.text_query(matching)
         base_q = _base_query(parsed, text_q, self.filters)
         base = self.sets.evaluate(base_q)
-        # Status counts ignore the status filter, so that "Archivée (3)" can be offered.
-        facets = {"status": self.sets.counts("status", base)}
+        lineages = Lineages.among(self.sets, self.searcher, base)
         docs = base & self.allowed()
-        for name in ("type", "kind", "edition", "workshop", "tag"):
-            facets[name] = self.sets.counts(name, docs)
-        total = len(docs)
+        total = lineages.total(docs)
         pages = max(1, -(-total // self.per_page))
         page = max(1, min(self.page, pages))
-        page_docs = _page(self.svc, self.searcher, self.sets, parsed, docs, (page - 1) * self.per_page,
-                          self.per_page, ranked=text_q is not None and self.sort is not SearchSort.DATE,
-                          coverage=any_word)
+        start = (page - 1) * self.per_page
+        ordered = _page(self.svc, self.searcher, self.sets, parsed, docs, 0,
+                        start + self.per_page + lineages.hidden(docs),
+                        ranked=text_q is not None and self.sort is not SearchSort.DATE, coverage=any_word)
+        page_docs = lineages.collapse(ordered, docs)[start:start + self.per_page]
         terms = frozenset(t for t in (normalise(w) for w in parsed.text_words()) if t)
-        hits = [_hit(self.searcher.stored_fields(d), terms) for d in page_docs]
-        outcome = Outcome(total, page, pages, self.per_page, hits, facets, self.filters,
+        hits = [self._hit(d, terms) for d in page_docs]
+        outcome = Outcome(total, page, pages, self.per_page, hits, self._facets(lineages, base, docs), self.filters,
                           has_text=parsed.has_text, words=parsed.text_words(), kinds=parsed.kinds())
         return outcome, base_q, text_q
+
+    def _facets(self, lineages: Lineages, base: frozenset[int], docs: frozenset[int]) -> dict:
+        # Status counts ignore the status filter, so that "Archivée (3)" can be offered.
+        facets = {"status": lineages.counts("status", self.sets.counts("status", base), base)}
+        for name in ("type", "kind", "edition", "workshop", "tag"):
+            facets[name] = lineages.counts(name, self.sets.counts(name, docs), docs)
+        return facets
+
+    def _hit(self, docnum: int, terms: frozenset[str]) -> Hit:
+        stored = self.searcher.stored_fields(docnum)
+        hit = _hit(stored, terms)
+        hit.also = also(self.sets, self.searcher, stored, docnum, self.allowed())
+        return hit
 
 
 def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], page: int = 1,

@@ -21,12 +21,13 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context
 from flask import session as flask_session
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
 from commons.editions.models import Edition, GuidingQuestion, Structure, Workshop, workshop_structures
 from commons.entries.models import Entry, Tag, entry_tags
+from commons.lineage.models import LineageLink
 from commons.models import utcnow
-from commons.search.documents import REGISTRY
+from commons.search.documents import REGISTRY, lineage_keys, link_lineage_keys
 from commons.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,11 @@ def _nothing(obj) -> list[Key]:
 
 
 WATCHED: dict[type, Watch] = {
-    Entry: Watch(lambda e: [("entry", e.id)], (), _entry_keys),
+    # An entry's lineage shares one key (documents.py): a deleted entry may split it.
+    Entry: Watch(lambda e: [("entry", e.id)], (), lambda s, ids: lineage_keys(s.connection(), ids)),
+    LineageLink: Watch(lambda link: lineage_keys(object_session(link).connection(), [link.source_entry_id,
+                       link.target_entry_id]), ("source_entry_id", "target_entry_id", "decision"),
+                       lambda s, ids: link_lineage_keys(s.connection(), ids)),
     Tag: Watch(_nothing, ("name", "slug"), _tag_keys),
     Workshop: Watch(lambda w: [("workshop", w.id)], ("title", "slug", "edition_id"), _workshop_keys),
     Edition: Watch(lambda e: [("edition", e.id)], ("name", "slug", "year"), _edition_keys),

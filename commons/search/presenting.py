@@ -12,7 +12,7 @@ from commons.entries.models import EntryStatus, Tag
 from commons.extensions import db
 from commons.kinds import EntryKind
 from commons.search.documents import REGISTRY
-from commons.search.engine import SearchSort
+from commons.search.engine import Hit, SearchSort
 from commons.search.query import MAX_QUERY_CHARS
 
 FILTER_NAMES = ("type", "kind", "edition", "workshop", "tag", "status")
@@ -58,6 +58,25 @@ def parse_args(args: MultiDict, strict: bool) -> SearchArgs:
     return SearchArgs(q, filters, min(page, MAX_PAGE), sort, exact=args.get("exact") in ("1", "true", "oui"))
 
 
+def illustrative_editions(slugs) -> set[str]:
+    """The slugs, among `slugs`, of editions whose data is illustrative (invented for the demo)."""
+    wanted = {s for s in slugs if s}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(sa.select(Edition.slug).where(Edition.slug.in_(wanted), Edition.is_illustrative)))
+
+
+def also_links(hit: Hit) -> list[dict]:
+    """The outcome's other editions: year, title, address (newest first)."""
+    out = []
+    for stored in hit.also:
+        year = stored.get("year") or ""
+        out.append({"year": int(year) if year.isdigit() else None, "title": stored.get("title", ""),
+                    "edition": stored.get("edition"), "edition_name": stored.get("edition_name"),
+                    "url": REGISTRY[stored["type"]].url(stored)})
+    return out
+
+
 def facet_labels(facets: dict[str, list[tuple[str, int]]], filters: dict[str, list[str]]) -> dict[str, dict[str, str]]:
     """Human labels for every facet value shown or selected."""
     wanted = {name: {v for v, _ in facets.get(name, [])} | set(filters.get(name, [])) for name in FILTER_NAMES}
@@ -82,11 +101,13 @@ def facet_labels(facets: dict[str, list[tuple[str, int]]], filters: dict[str, li
     if wanted["workshop"]:
         workshop_slugs = {v.partition("/")[2] or v for v in wanted["workshop"]}
         rows = db.session.execute(
-            sa.select(Edition.slug, Workshop.slug, Workshop.title).join(Edition, Edition.id == Workshop.edition_id)
-            .where(Workshop.slug.in_(workshop_slugs))
+            sa.select(Edition.slug, Edition.name, Workshop.slug, Workshop.title)
+            .join(Edition, Edition.id == Workshop.edition_id).where(Workshop.slug.in_(workshop_slugs))
         )
-        for edition_slug, slug, title in rows:
-            labels["workshop"][f"{edition_slug}/{slug}"] = title
+        for edition_slug, edition_name, slug, title in rows:
+            # Copied programmes repeat titles: the edition tells the sessions apart.
+            labels["workshop"][f"{edition_slug}/{slug}"] = _("%(title)s (%(edition)s)", title=title,
+                                                            edition=edition_name)
             labels["workshop"].setdefault(slug, title)
         for value in wanted["workshop"]:
             labels["workshop"].setdefault(value, value)

@@ -11,7 +11,14 @@ from commons.kinds import EntryKind
 from commons.search import bp
 from commons.search.documents import REGISTRY
 from commons.search.engine import SearchSort, search
-from commons.search.presenting import FILTER_NAMES, SearchArgs, facet_labels, parse_args
+from commons.search.presenting import (
+    FILTER_NAMES,
+    SearchArgs,
+    also_links,
+    facet_labels,
+    illustrative_editions,
+    parse_args,
+)
 from commons.search.service import IndexUnavailable, service
 
 PER_PAGE = 20
@@ -57,6 +64,34 @@ def results():
     except IndexUnavailable:
         return render_template("search/results.html", args=args, outcome=None, unavailable=True), 503
     labels = facet_labels(outcome.facets, outcome.filters)
+    illustrative = illustrative_editions([h.edition for h in outcome.hits] + [v for v, _n in outcome.facets["edition"]]
+                                         + [a.get("edition") for h in outcome.hits for a in h.also])
+    chips = [{"label": f"{str(FACET_TITLES[name])} : {labels[name].get(v, v)}",
+              "href": _url(args, _without(outcome.filters, name, v))}
+             for name in FILTER_NAMES for v in outcome.filters.get(name, [])]
+    pages = {
+        "prev": _url(args, outcome.filters, outcome.page - 1) if outcome.page > 1 else None,
+        "next": _url(args, outcome.filters, outcome.page + 1) if outcome.page < outcome.pages else None,
+        "numbers": [(n, _url(args, outcome.filters, n)) for n in _page_window(outcome.page, outcome.pages)],
+    }
+    sorts = [(key, label, _url(args, outcome.filters, 1, key))
+             for key, label in ((SearchSort.RELEVANCE, _("Pertinence")), (SearchSort.DATE, _("Date")))]
+    hits = [{"hit": hit, "url": REGISTRY[hit.type].url(hit.stored), "type_label": REGISTRY[hit.type].label,
+             "illustrative": hit.edition in illustrative,
+             "also": [{**a, "illustrative": a["edition"] in illustrative} for a in also_links(hit)]}
+            for hit in outcome.hits]
+    suggestion_url = _url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters) if outcome.suggestion else None
+    return render_template(
+        "search/results.html", args=args, outcome=outcome, facets=_facets(args, outcome, labels, illustrative),
+        chips=chips, pages=pages, sorts=sorts, hits=hits, suggestion_url=suggestion_url, labels=labels,
+        unavailable=False, clear_url=_url(args, {}),
+        exact_url=_url(SearchArgs(args.q, {}, 1, args.sort, exact=True), outcome.filters),
+        kind_links=_kind_links(args, outcome),
+    )
+
+
+def _facets(args: SearchArgs, outcome, labels: dict, illustrative: set[str]) -> list[dict]:
+    """The facets shown: their most frequent values, the selected ones, illustrative data marked."""
     facets = []
     for name in ("type", "kind", "edition", "workshop", "tag", "status"):
         values = outcome.facets.get(name, [])
@@ -68,28 +103,12 @@ def results():
         items = [{
             "value": v, "label": labels[name].get(v, v), "count": n, "selected": v in selected,
             "href": _url(args, (_without if v in selected else _with)(outcome.filters, name, v)),
+            "illustrative": (v if name == "edition" else v.partition("/")[0] if name == "workshop" else None)
+            in illustrative,
         } for v, n in shown]
         if items:
             facets.append({"name": name, "title": str(FACET_TITLES[name]), "items": items})
-    chips = [{"label": f"{str(FACET_TITLES[name])} : {labels[name].get(v, v)}",
-              "href": _url(args, _without(outcome.filters, name, v))}
-             for name in FILTER_NAMES for v in outcome.filters.get(name, [])]
-    pages = {
-        "prev": _url(args, outcome.filters, outcome.page - 1) if outcome.page > 1 else None,
-        "next": _url(args, outcome.filters, outcome.page + 1) if outcome.page < outcome.pages else None,
-        "numbers": [(n, _url(args, outcome.filters, n)) for n in _page_window(outcome.page, outcome.pages)],
-    }
-    sorts = [(key, label, _url(args, outcome.filters, 1, key))
-             for key, label in ((SearchSort.RELEVANCE, _("Pertinence")), (SearchSort.DATE, _("Date")))]
-    hits = [{"hit": hit, "url": REGISTRY[hit.type].url(hit.stored), "type_label": REGISTRY[hit.type].label}
-            for hit in outcome.hits]
-    suggestion_url = _url(SearchArgs(outcome.suggestion, {}, 1, args.sort), outcome.filters) if outcome.suggestion else None
-    return render_template(
-        "search/results.html", args=args, outcome=outcome, facets=facets, chips=chips, pages=pages,
-        sorts=sorts, hits=hits, suggestion_url=suggestion_url, labels=labels, unavailable=False,
-        clear_url=_url(args, {}), exact_url=_url(SearchArgs(args.q, {}, 1, args.sort, exact=True), outcome.filters),
-        kind_links=_kind_links(args, outcome),
-    )
+    return facets
 
 
 def _kind_links(args: SearchArgs, outcome) -> list[dict[str, str]]:

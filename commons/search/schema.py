@@ -6,7 +6,7 @@ from whoosh import columns, fields
 
 from commons.search.analysis import french_analyzer
 
-SCHEMA_VERSION = 8  # 8: singular masculine forms before stemming (usager/usagers, médiatrice/médiateur)
+SCHEMA_VERSION = 9  # 9: lineage keys (one result per outcome), stored year
 
 # Facet fields: one value per document, kept in columns so grouping reads an array
 # instead of walking posting lists. `tags` has several values per document.
@@ -27,13 +27,18 @@ def build_schema() -> fields.Schema:
         body=fields.TEXT(analyzer=french, stored=True),
         kind=fields.ID(stored=True, sortable=True),
         edition=fields.ID(stored=True, sortable=True),  # edition slug
-        year=fields.ID(),
+        year=fields.ID(stored=True),
         edition_name=fields.STORED(),
         workshop=fields.ID(stored=True, sortable=True),  # "edition-slug/workshop-slug"
         workshop_slug=fields.ID(),
         workshop_title=fields.STORED(),
         tag=fields.KEYWORD(stored=True, lowercase=False, scorable=False),  # tag slugs, space separated
         status=fields.ID(stored=True, sortable=True),
+        # The outcome a document belongs to across editions: "entry:<smallest id of its
+        # lineage>", "workshop:<slug>" (a copied programme keeps its slugs), or its own key.
+        # `grouped` marks the documents that may share one, so collapsing reads few of them.
+        lineage=fields.ID(stored=True),
+        grouped=fields.ID(),
         # Sorting only: a column, not a DATETIME field, which would index several range terms
         # per document that no query here uses.
         date=fields.STORED(),
