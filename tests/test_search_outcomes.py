@@ -86,3 +86,12 @@ def test_a_lineage_change_reindexes_every_entry_concerned(search, client, make_e
     db.session.commit()
     assert api(client, q="cartographier")["total"] == 3
     assert compare(service()).is_consistent
+
+
+def test_an_entry_of_an_illustrative_edition_says_so_at_the_top(client, demo):
+    illustrative = db.session.scalar(sa.select(Entry.id).where(Entry.edition.has(is_illustrative=True)))
+    real = db.session.scalar(sa.select(Entry.id).where(Entry.edition.has(is_illustrative=False)))
+    html = client.get(f"/fiches/{illustrative}").get_data(as_text=True)
+    main = html[html.index("<main"):]
+    assert main.index('class="banner-illustrative"') < main.index('<article class="entry')
+    assert "banner-illustrative" not in client.get(f"/fiches/{real}").get_data(as_text=True)
