@@ -376,8 +376,8 @@ def test_head_sets_outlive_generations_and_small_merges(app, demo, make_entry, m
     """Commits add small segments and Whoosh merges them now and then; the rebuild's big
     segments keep their places, so their document sets are reused, not rebuilt, by each new
     searcher, and answers stay right."""
+    import commons.search.building as building_module
     import commons.search.docsets as docsets_module
-    import commons.search.service as service_module
     from commons.search.documents import count_all
 
     svc = service(app)
@@ -388,7 +388,7 @@ def test_head_sets_outlive_generations_and_small_merges(app, demo, make_entry, m
     with db.engine.connect() as conn:
         total = count_all(conn)
     # Two rebuild segments, the second one smaller: Whoosh's own policy would sort them by size.
-    monkeypatch.setattr(service_module, "REBUILD_SEGMENT_DOCS", total * 3 // 5)
+    monkeypatch.setattr(building_module, "REBUILD_SEGMENT_DOCS", total * 3 // 5)
     svc.rebuild(wait=30)
     sizes = [r.doc_count_all() for r, _ in svc.searcher().reader().leaf_readers()]
     assert len(sizes) == 2 and sizes[1] < sizes[0]

@@ -9,6 +9,7 @@ sees a LockError.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from flask import session as flask_session
 
 from commons.extensions import db
 from commons.models import utcnow
-from commons.search import applier
+from commons.search import applier, building
 from commons.search.applier import Applier, ApplierMode
 from commons.search.docsets import PostingsCache
 from commons.search.documents import REGISTRY, count_all, doc_key, load_documents
@@ -38,7 +39,6 @@ CACHE_MIN_BYTES, CACHE_MAX_BYTES = 16 * 2**20, 192 * 2**20
 RETIRE_SECONDS = 30
 GAPS_MAX = 10_000
 REBUILD_GAP_SCAN = 5000
-REBUILD_SEGMENT_DOCS = 15_000
 DEFAULTS = {
     # An outbox id missing below the watermark is looked for again this long: longer than
     # any transaction that writes to the outbox may stay open.
@@ -54,6 +54,7 @@ DEFAULTS = {
     # Memory for the caches searches share (postings and document sets), in MB. None: sized
     # to the corpus, SEARCH_CACHE_BYTES_PER_DOC per document within the bounds below.
     "SEARCH_CACHE_MB": None,
+    "SEARCH_REBUILD_PROCESSES": None,  # None: one per core, up to 4
     **applier.DEFAULTS,
 }
 
@@ -158,9 +159,8 @@ class SearchService:
             lexicon = Lexicon({})
             with db.engine.connect() as conn:
                 state = initial_state(conn)
-                for chunk in _chunks((doc for dt in REGISTRY.values() for batch in dt.iter_all(conn) for doc in batch),
-                                     REBUILD_SEGMENT_DOCS):
-                    _write_segment(folder, chunk, lexicon, progress)
+                docs = (doc for dt in REGISTRY.values() for batch in dt.iter_all(conn) for doc in batch)
+                building.write_all(folder, docs, lexicon, progress, self._rebuild_processes(count_all(conn)))
             lexicon.save(folder.path)
             state.synced_at = started
             folder.write_state(state)
@@ -175,6 +175,13 @@ class SearchService:
             return folder
         finally:
             lock.release()
+
+    def _rebuild_processes(self, documents: int) -> int:
+        """Worker processes for a rebuild: one per core for a big one, none for a small one
+        (starting Python processes costs more than indexing a few thousand documents)."""
+        wanted = self.config["SEARCH_REBUILD_PROCESSES"]
+        wanted = min(4, os.cpu_count() or 1) if wanted is None else int(wanted)
+        return wanted if documents > 2 * building.REBUILD_SEGMENT_DOCS else 1
 
     def _apply_all(self, folder: Folder) -> None:
         while True:
@@ -341,37 +348,6 @@ class SearchService:
             pass  # being rebuilt: the rebuild applies the outbox when it ends
         except Exception:  # the data is committed; a search still answers from the index it has
             log.exception("mise à jour de l'index de recherche échouée")
-
-
-def _chunks(items, size):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _write_segment(folder: Folder, docs: list[dict], lexicon: Lexicon, progress) -> None:
-    """One writer, one segment per chunk: the posting pool of a chunk sorts in memory, where
-    one writer for 100,000 documents would spill sorted runs to disk and merge them (slower,
-    and the pool alone would pass the memory budget)."""
-    writer = folder.ix.writer(limitmb=160)
-    try:
-        with recording(writer) as words:
-            for n, doc in enumerate(docs, 1):
-                writer.add_document(**doc)
-                if progress and n % 1000 == 0:
-                    progress(1000)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit(merge=False)
-    lexicon.merge(words)
-    if progress and len(docs) % 1000:
-        progress(len(docs) % 1000)
 
 
 # --- outbox helpers ----------------------------------------------------------------------------
