@@ -401,6 +401,9 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "editions.edit_workshop": f"/editions/{E24}/programme/{W24}/modifier",
         "editions.delete_edition_view": f"/editions/{E24}/supprimer",
         "editions.delete_workshop_view": f"/editions/{E24}/programme/{W24}/supprimer",
+        "search.synonym_list": "/admin/synonymes", "search.new_synonym": "/admin/synonymes/nouveau",
+        "search.edit_synonym": "/admin/synonymes/1/modifier", "search.delete_synonym": "/admin/synonymes/1/supprimer",
+        "search.restore_synonyms": "/admin/synonymes/defaut",
         "accounts.logout": "/deconnexion",
     }
 

@@ -11,6 +11,11 @@
     engine.py     searching: results, facets, highlights, suggestions
     check.py      index vs database comparison
     cli.py        `flask search reindex | check | apply`
+    expand.py     query-time expansion: synonyms and compound words
+    synonyms.py   the synonym sets (table search_synonyms, else the shipped defaults)
+    admin.py      /admin/synonymes: admins edit the synonym sets
+    outcomes.py   one result per outcome: the editions of one lineage collapse into one
+    judged.py     relevance measured on judgements.toml (success@3, MRR@10)
     routes.py     /recherche
 """
 from flask import Blueprint, Flask
@@ -19,7 +24,7 @@ bp = Blueprint("search", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from commons.search import cli, hooks, models, routes  # noqa: F401
+    from commons.search import admin, cli, hooks, models, routes  # noqa: F401
     from commons.search.applier import ApplierMode
 
     mode = app.config.get("SEARCH_APPLIER", ApplierMode.THREAD.value)
