@@ -29,6 +29,7 @@ from commons.search.synonyms import synonym_sets
 
 PER_PAGE_MAX = 50
 POOL_MIN = 200
+POOL_FACTOR = 3  # the pool holds at least this many times the documents asked for
 # A word naming a kind ("valeurs") counts, for the entries of that kind, as a title match.
 KIND_BOOST = 2.0
 EXCERPT_CHARS = 220
@@ -327,15 +328,35 @@ def _bm25(sets: DocSets, searcher, docs: list[int], groups: list[list[str]],
 
 def _ranked(sets: DocSets, searcher, parsed: uq.ParsedQuery, docs: frozenset[int], dates: list[int],
             needed: int, coverage: bool = False) -> list[int]:
-    """The first `needed` documents by relevance.
+    """The first `needed` documents by relevance, exactly as if every match were scored.
 
     Scoring every match in Python costs ~10 µs a document: half a second for the commonest
     words of 100,000 entries. So a pool is chosen first with set operations — documents with
     the words in their title or tags, most words first, then the most recent — filled up
-    with body-only matches by date, and only the pool is scored with BM25F.
+    with body-only matches by date, and only the pool is scored with BM25F. The pool's answer
+    is kept only when no document outside it can reach its last place (`_proven`: an upper
+    bound of BM25F for the documents left out); otherwise every match is scored.
     """
-    pool_size = max(POOL_MIN, needed * 3)
+    pool_size = max(POOL_MIN, needed * POOL_FACTOR)
     groups = [[t for c in group for t in _clause_terms(c)] for group in parsed.groups]
+    kinds = parsed.kinds()
+    strong = _strong(sets, groups, kinds, docs)
+    covered = _coverage(sets, parsed, docs) if coverage else None
+    cover = covered.__getitem__ if covered is not None else (lambda d: 0)
+    pool = heapq.nlargest(pool_size, strong, key=lambda d: (cover(d), strong[d], dates[d], d))
+    if len(pool) < pool_size:
+        rest = docs - strong.keys() if strong else docs
+        pool += heapq.nlargest(pool_size - len(pool), rest, key=lambda d: (cover(d), dates[d], d))
+    scores = _bm25(sets, searcher, pool, groups, kinds)
+    order = sorted(pool, key=lambda d: (-cover(d), -scores[d], -dates[d], d))[:needed]
+    if len(pool) < len(docs) and not _proven(sets, searcher, groups, kinds, docs, pool, strong, order, scores, cover):
+        scores = _bm25(sets, searcher, list(docs), groups, kinds)
+        order = sorted(docs, key=lambda d: (-cover(d), -scores[d], -dates[d], d))[:needed]
+    return order
+
+
+def _strong(sets: DocSets, groups: list[list[str]], kinds: list[str], docs: frozenset[int]) -> dict[int, float]:
+    """Documents with a word in their title or tags, or of a kind the query names: a weight."""
     strong: dict[int, float] = {}
     for group in groups:
         for fieldname in ("title", "tag_text"):
@@ -345,20 +366,55 @@ def _ranked(sets: DocSets, searcher, parsed: uq.ParsedQuery, docs: frozenset[int
             boost = uq.TEXT_FIELDS[fieldname]
             for d in hit & docs:
                 strong[d] = strong.get(d, 0.0) + boost
-    kinds = parsed.kinds()
     for kind in kinds:
         for d in sets.term("kind", kind) & docs:
             strong[d] = strong.get(d, 0.0) + uq.TEXT_FIELDS["title"]
-    pool = heapq.nlargest(pool_size, strong, key=lambda d: (strong[d], dates[d], d))
-    if len(pool) < pool_size:
-        rest = docs - strong.keys() if strong else docs
-        pool += heapq.nlargest(pool_size - len(pool), rest, key=lambda d: (dates[d], d))
-    scores = _bm25(sets, searcher, pool, groups, kinds)
-    covered = _coverage(sets, parsed, pool) if coverage else dict.fromkeys(pool, 0)
-    return sorted(pool, key=lambda d: (-covered[d], -scores[d], -dates[d], d))[:needed]
+    return strong
 
 
-def _coverage(sets: DocSets, parsed: uq.ParsedQuery, pool: list[int]) -> dict[int, int]:
+def _proven(sets: DocSets, searcher, groups, kinds, docs, pool, strong, order, scores, cover) -> bool:
+    """True when no match outside the pool can rank before the pool's last kept document.
+
+    BM25F's term part idf·tf·(k1+1)/(tf + k1·(1−b+b·len/avg)) grows with tf and shrinks with
+    len: the term's highest weight and the field's shortest length in the index bound it. A
+    document outside a pool that holds every title, tag or kind match can only score in the body.
+    """
+    if not order:
+        return True
+    outside = docs.difference(pool)
+    last = order[-1]
+    best_cover = max(map(cover, outside), default=0)
+    if best_cover != cover(last):
+        return best_cover < cover(last)
+    fieldnames = ("body",) if strong.keys() <= set(pool) else tuple(uq.TEXT_FIELDS)
+    bound = _score_bound(sets, searcher, groups, fieldnames)
+    if fieldnames != ("body",):
+        n = max(1, searcher.doc_count())
+        for kind in kinds:
+            df = len(sets.term("kind", kind))
+            bound += math.log(1 + (n - df + 0.5) / (df + 0.5)) * KIND_BOOST
+    return bound * (1 + 1e-9) < scores[last]
+
+
+def _score_bound(sets: DocSets, searcher, groups: list[list[str]], fieldnames) -> float:
+    k1, b = 1.2, 0.75
+    n = max(1, searcher.doc_count())
+    reader = searcher.reader()
+    bound = 0.0
+    for fieldname in fieldnames:
+        avg = searcher.avg_field_length(fieldname) or 1.0
+        for term in (t for group in groups for t in group):  # as _bm25 counts them, repeats included
+            df = len(sets.term(fieldname, term))
+            if not df:
+                continue
+            info = reader.term_info(fieldname, term)
+            tf, length = info.max_weight(), info.min_length()
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            bound += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
+    return bound
+
+
+def _coverage(sets: DocSets, parsed: uq.ParsedQuery, pool) -> dict[int, int]:
     """How many of the query's groups (typed words, or their expansions) each document matches."""
     covered = dict.fromkeys(pool, 0)
     for group in parsed.groups:
