@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
-.PHONY: help install install-test run serve db-upgrade demo lint test test-sqlite test-postgres bench clean
+.PHONY: help install install-test run serve db-upgrade demo lint test test-sqlite test-postgres bench clean \
+	bench-install bench-smoke bench-load bench-search
 
 help:
 	@echo "make run         installe, migre, charge la démo si la base est vide, sert sur http://$(HOST):$(PORT)"
@@ -64,8 +65,36 @@ test-postgres: install-test
 		if [ -n "$$CI" ]; then exit 1; fi; \
 	fi
 
-bench: install-test
-	$(PY) bench/search_bench.py --entries 2000
+# Benchmarks (bench/README.md). ENTRIES may hold several sizes; BENCH_DB is sqlite, postgres or both.
+ENTRIES ?= 20000
+BENCH_DB ?= sqlite
+BENCH_ARGS ?=
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP) install -q -e '.[test,bench]'
+	touch $@
+
+bench-install: $(VENV)/.installed-bench
+
+bench: bench-load bench-search
+
+bench-load: bench-install
+	$(PY) bench/load_bench.py --entries $(ENTRIES) --database $(BENCH_DB) $(BENCH_ARGS)
+
+bench-search: bench-install
+	$(PY) bench/search_bench.py --entries $(ENTRIES) --database $(BENCH_DB) $(BENCH_ARGS)
+
+# Every bench script in smoke mode (seconds, tiny corpus) on SQLite, then on PostgreSQL when reachable:
+# fails when a script breaks (HTTP 5xx, lost update, index not converged), never on a performance target.
+bench-smoke: bench-install
+	$(PY) bench/search_corpus.py --entries 200 --database sqlite:///$$(mktemp -d)/corpus.db
+	$(PY) bench/load_bench.py --smoke --database sqlite
+	$(PY) bench/search_bench.py --smoke --database sqlite
+	@if $(PY) -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
+		BENCH_PG_URL="$(PG_TEST_URL)" $(PY) bench/load_bench.py --smoke --database postgres && \
+		BENCH_PG_URL="$(PG_TEST_URL)" $(PY) bench/search_bench.py --smoke --database postgres; \
+	else \
+		echo "!!! PostgreSQL injoignable ($(PG_TEST_URL)) : bancs PostgreSQL NON JOUÉS"; \
+	fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

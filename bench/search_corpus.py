@@ -1,27 +1,36 @@
-"""Generate a search benchmark corpus straight into a database (bulk inserts, no ORM).
+"""Generate a realistic benchmark corpus straight into a database (bulk Core inserts, no ORM).
 
     .venv/bin/python bench/search_corpus.py --entries 100000 --database sqlite:////tmp/corpus.db
+    .venv/bin/python bench/search_corpus.py --entries 20000 --database postgresql://postgres@127.0.0.1/bench_x --repo /tmp/before
 
-Five editions, ten workshops each, 200 tags, the six kinds; French-looking titles and bodies
-drawn from the vocabulary of the médiation numérique (Zipf-like word frequencies, stop
-words in between so that sentences read like French). The schema comes from the Alembic
-migrations, so the corpus is what `flask db upgrade` would build. The search index is not
-touched: run `flask search reindex` (or bench/search_bench.py) afterwards.
+Vocabulary: the 30,000 most frequent French words of `wordfreq` with their real frequencies
+(stop words included, as in French text), mixed with the médiation numérique domain words below
+(about 12 % of body words, 40 % of title words). Fixed seed: the same corpus on every run.
+Five editions × ten workshops, 200 tags (Zipf popularity), the six kinds, ~3 % archived; ~20 %
+of entries have 2 to 4 revisions spread over four years (recent changes page); half the actions
+have a follow-up row; ~5 % of entries of 2022-2025 descend from an entry of the previous edition
+(lineage link + carry). The schema comes from the measured checkout's migrations (`flask db
+upgrade` in --repo) and rows are filled by reflecting its tables, so an older checkout works too.
+When the checkout has `flask entries render`, it fills the rendered bodies (timed separately).
+The search index is not touched: run `flask search reindex` afterwards.
 """
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import random
+import re
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
 
-WORDS = """
+DOMAIN_WORDS = """
 médiation numérique médiateur médiatrice accompagnement accompagner accompagnée inclusion inclusive
 parentalité parents famille familles enfants adolescents jeunes seniors aidants usagers habitants public
 publics école écoles collège lycée enseignants élèves éducation pédagogie pédagogique apprentissage
@@ -40,7 +49,7 @@ insertion recherche d'emploi santé services France-Services conseiller conseill
 parcours orientation rencontre rencontres échanges coordination hub labellisation reconnaissance
 langage commun objectifs connaissance mutuelle calendrier dispositif dispositifs relais leviers
 """.split()
-STOP = "le la les de des du un une et à au aux en pour avec sur dans par qui que ce ses leurs nos".split()
+WORDS = DOMAIN_WORDS  # the name older scripts imported
 TAG_SEEDS = """rgpd parentalité-numérique école inclusion accessibilité cybersécurité données logiciels-libres
 pix france-services aidants-connect seniors jeunesse famille tiers-lieux médiathèques réseau territoire
 formation financement gouvernance communs documentation évaluation diagnostic accueil posture
@@ -48,36 +57,12 @@ formation financement gouvernance communs documentation évaluation diagnostic a
 mutualisation coopération animation pédagogie vulgarisation""".split()
 KINDS = ["valeur", "savoir", "pratique", "prerequis", "moyen", "action"]
 YEARS = [2021, 2022, 2023, 2024, 2025]
-
-
-def _zipf_weights(n: int) -> list[float]:
-    return [1.0 / (rank + 1) ** 0.9 for rank in range(n)]
-
-
-class Writer:
-    """Random French-looking text with a fixed seed (the corpus is the same on every run)."""
-
-    def __init__(self, seed: int = 2023):
-        self.rng = random.Random(seed)
-        words = WORDS[:]
-        self.rng.shuffle(words)
-        self.words = words
-        self.cum = list(_accumulate(_zipf_weights(len(words))))
-
-    def word(self) -> str:
-        return self.rng.choices(self.words, cum_weights=self.cum, k=1)[0]
-
-    def sentence(self, lo: int, hi: int) -> str:
-        out = []
-        for i in range(self.rng.randint(lo, hi)):
-            if i and self.rng.random() < 0.35:
-                out.append(self.rng.choice(STOP))
-            out.append(self.word())
-        text = " ".join(out).replace("-", " ")
-        return text[0].upper() + text[1:]
-
-    def body(self) -> str:
-        return ". ".join(self.sentence(6, 16) for _ in range(self.rng.randint(2, 6))) + "."
+GENERAL_SIZE = 30_000
+DOMAIN_SHARE_BODY = 0.12
+DOMAIN_SHARE_TITLE = 0.40
+DECISIONS = ["a_decider", "reconduit", "reformule", "realise", "abandonne"]
+ACTION_STATUSES = ["proposee", "en_cours", "realisee", "abandonnee"]
+WORD_RE = re.compile(r"[a-zà-öø-ÿœæ]+(?:['-][a-zà-öø-ÿœæ]+)*")
 
 
 def _accumulate(values):
@@ -87,105 +72,282 @@ def _accumulate(values):
         yield total
 
 
-def tag_names(rng: random.Random) -> list[str]:
+def french_vocabulary(size: int = GENERAL_SIZE) -> tuple[list[str], list[float]]:
+    """The `size` most frequent French words (letters only) and their frequencies (wordfreq)."""
+    from wordfreq import top_n_list, word_frequency
+
+    words, freqs = [], []
+    for word in top_n_list("fr", int(size * 1.15)):
+        if WORD_RE.fullmatch(word) and (len(word) > 1 or word in ("à", "a", "y", "ô")):
+            words.append(word)
+            freqs.append(word_frequency(word, "fr"))
+            if len(words) == size:
+                break
+    return words, freqs
+
+
+class Writer:
+    """French-looking text with real word frequencies and a fixed seed."""
+
+    def __init__(self, seed: int = 2023):
+        self.rng = random.Random(seed)
+        general, freqs = french_vocabulary()
+        total = sum(freqs)
+        domain = DOMAIN_WORDS[:]
+        self.rng.shuffle(domain)
+        zipf = [1.0 / (rank + 1) ** 0.9 for rank in range(len(domain))]
+        zipf_total = sum(zipf)
+        self.words = general + domain
+        self.general_size = len(general)
+
+        def cum(share: float) -> list[float]:
+            weights = [f * (1 - share) / total for f in freqs] + [z * share / zipf_total for z in zipf]
+            return list(_accumulate(weights))
+
+        self.body_cum, self.title_cum = cum(DOMAIN_SHARE_BODY), cum(DOMAIN_SHARE_TITLE)
+
+    def sentence(self, lo: int, hi: int, title: bool = False) -> str:
+        words = self.rng.choices(self.words, cum_weights=self.title_cum if title else self.body_cum,
+                                 k=self.rng.randint(lo, hi))
+        text = " ".join(words)
+        return text[0].upper() + text[1:]
+
+    def title(self) -> str:
+        return self.sentence(3, 8, title=True)[:200]
+
+    def body(self) -> str:
+        paragraphs = [". ".join(self.sentence(6, 16) for _ in range(self.rng.randint(2, 5))) + "."]
+        if self.rng.random() < 0.25:  # some Markdown, so that rendering has work
+            paragraphs.append("\n".join(f"- {self.sentence(3, 8)}" for _ in range(self.rng.randint(2, 4))))
+        if self.rng.random() < 0.3:
+            paragraphs.append(". ".join(self.sentence(6, 16) for _ in range(self.rng.randint(1, 3))) + ".")
+        return "\n\n".join(paragraphs)
+
+
+def tag_names(writer: Writer) -> list[str]:
+    rng = writer.rng
     names = [t.replace("-", " ") for t in TAG_SEEDS]
+    mid = writer.words[300:6000]
     while len(names) < 200:
-        name = f"{rng.choice(WORDS)} {rng.choice(WORDS)}".replace("-", " ")
+        pool = DOMAIN_WORDS if rng.random() < 0.6 else mid
+        name = f"{rng.choice(DOMAIN_WORDS)} {rng.choice(pool)}".replace("-", " ")
         if name not in names:
             names.append(name)
     return names
 
 
-def generate(database_url: str, entries: int, seed: int = 2023, quiet: bool = False) -> dict:
-    """Build the schema and insert the corpus. Returns counts and timings."""
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
+SLUG_SCRIPT = """
+import json, sys
+from commons import text
+tag = getattr(text, "tag_slug", text.slugify)
+data = json.load(sys.stdin)
+print(json.dumps({"tags": [tag(n) for n in data["tags"]], "slugs": [text.slugify(n)[:60] for n in data["slugs"]]}))
+"""
 
-    from commons import create_app
-    from commons.editions.models import Edition, Workshop
-    from commons.entries.models import Entry, Revision, Tag, entry_tags
-    from commons.extensions import db
-    from commons.text import slugify
+
+def checkout_slugs(repo: Path, env: dict, tags: list[str], titles: list[str]) -> tuple[list[str], list[str]]:
+    """Slugs as the measured checkout computes them (an edit that resubmits the tags finds them)."""
+    result = subprocess.run([sys.executable, "-c", SLUG_SCRIPT], cwd=repo, env=env, capture_output=True, text=True,
+                            input=json.dumps({"tags": tags, "slugs": titles}), check=True)
+    data = json.loads(result.stdout)
+    return data["tags"], data["slugs"]
+
+
+class Filler:
+    """Rows shaped for the reflected table: unknown keys dropped, NOT NULL columns without default filled."""
+
+    def __init__(self, table):
+        import sqlalchemy as sa
+
+        self.table = table
+        self.names = {c.name for c in table.columns}
+        self.required = {}
+        for c in table.columns:
+            if c.nullable or c.primary_key or c.server_default is not None:
+                continue
+            t = c.type
+            if isinstance(t, sa.Boolean):
+                value = False
+            elif isinstance(t, sa.Integer | sa.Numeric):
+                value = 0
+            elif isinstance(t, sa.DateTime | sa.Date):
+                value = datetime(2025, 6, 1)
+            else:
+                value = ""
+            self.required[c.name] = value
+
+    def __call__(self, rows: list[dict]) -> list[dict]:
+        out = []
+        for row in rows:
+            clean = {k: v for k, v in row.items() if k in self.names}
+            for k, v in self.required.items():
+                clean.setdefault(k, v)
+            out.append(clean)
+        return out
+
+
+def generate(database_url: str, entries: int, seed: int = 2023, repo: Path = ROOT, env: dict | None = None,
+             quiet: bool = False) -> dict:
+    """Migrate the database with `repo`'s migrations, insert the corpus, render bodies if `repo` can."""
+    import sqlalchemy as sa
+    from common import child_env, flask, has_flask_command
+
+    repo = Path(repo).resolve()
+    if env is None:
+        work = Path("/tmp/commons-bench-corpus")
+        env = child_env(repo, database_url, work)
+    info: dict = {"entries": entries, "database": database_url.split("://")[0], "repo": str(repo)}
+    started = time.perf_counter()
+    flask(repo, env, "db", "upgrade")
+    info["migrate_seconds"] = round(time.perf_counter() - started, 2)
 
     started = time.perf_counter()
-    instance = Path(os.environ.get("COMMONS_INSTANCE_PATH") or "/tmp/commons-bench-instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench",
-                      "COMMONS_INDEX_DIR": str(instance / "unused-index"), "SEARCH_APPLY_AFTER_COMMIT": False})
     writer = Writer(seed)
     rng = writer.rng
+    info["vocabulary"] = len(writer.words)
     now = datetime(2025, 6, 1)
-    with app.app_context():
-        upgrade()
-        conn_engine = db.engine
-        with conn_engine.begin() as conn:
-            for year in YEARS:
-                conn.execute(sa.insert(Edition.__table__), [{
-                    "slug": f"nec-sud-ouest-{year}", "name": f"NEC Sud-Ouest {year}", "year": year,
-                    "place": "Ondres", "venue": "", "description": writer.body(), "is_illustrative": True,
-                    "created_at": now, "updated_at": now,
-                }])
-            editions = dict(conn.execute(sa.select(Edition.year, Edition.id)).all())
-            workshop_rows = []
-            for year, edition_id in editions.items():
-                for i in range(10):
-                    title = writer.sentence(3, 7)
-                    workshop_rows.append({
-                        "edition_id": edition_id, "slug": f"{slugify(title)[:60]}-{i}", "title": title,
-                        "format": "atelier", "room": "Espace 1", "axis": "", "description": writer.body(),
-                        "report": "", "created_at": now, "updated_at": now,
-                        "starts_at": datetime(year, 6, 7, 10), "ends_at": datetime(year, 6, 7, 12),
-                    })
-            conn.execute(sa.insert(Workshop.__table__), workshop_rows)
-            workshops = conn.execute(sa.select(Workshop.id, Workshop.edition_id)).all()
-            names = tag_names(rng)
-            conn.execute(sa.insert(Tag.__table__), [{"slug": slugify(n), "name": n} for n in names])
-            tag_ids = [row[0] for row in conn.execute(sa.select(Tag.id).order_by(Tag.id))]
-        tag_cum = list(_accumulate(_zipf_weights(len(tag_ids))))
-        batch = 5000
-        for start in range(0, entries, batch):
-            rows, revisions, links = [], [], []
-            with conn_engine.begin() as conn:
-                next_id = (conn.execute(sa.select(sa.func.max(Entry.id))).scalar() or 0) + 1
-                for n in range(start, min(entries, start + batch)):
-                    entry_id = next_id + n - start
-                    workshop_id, edition_id = rng.choice(workshops)
-                    kind = rng.choice(KINDS)
-                    title = writer.sentence(3, 8)
-                    body = writer.body()
-                    at = now - timedelta(minutes=rng.randint(0, 60 * 24 * 365 * 4))
-                    rows.append({"id": entry_id, "kind": kind, "title": title[:200], "body": body,
-                                 "status": "archivee" if rng.random() < 0.03 else "publiee",
-                                 "edition_id": edition_id, "workshop_id": workshop_id, "position": 0,
-                                 "revision_number": 1, "created_at": at, "updated_at": at})
-                    revisions.append({"entry_id": entry_id, "number": 1, "created_at": at, "summary": "Création",
-                                      "kind": kind, "title": title[:200], "body": body, "tags_text": "",
+    url = database_url
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    T = meta.tables
+    fill = {name: Filler(table) for name, table in T.items()}
+
+    names = tag_names(writer)
+    workshop_titles = [writer.title() for _ in range(len(YEARS) * 10)]
+    tag_slugs, workshop_slugs = checkout_slugs(repo, env, names, workshop_titles)
+    counts = {"revisions": 0, "links": 0, "followups": 0, "carries": 0, "tag_links": 0}
+    with engine.begin() as conn:
+        structure_ids = []
+        if "structures" in T:
+            conn.execute(sa.insert(T["structures"]), fill["structures"]([
+                {"slug": f"structure-{i}", "name": f"Structure {i}", "description": "", "place": "Landes"}
+                for i in range(1, 11)]))
+            structure_ids = [r[0] for r in conn.execute(sa.select(T["structures"].c.id))]
+        conn.execute(sa.insert(T["editions"]), fill["editions"]([{
+            "slug": f"nec-sud-ouest-{year}", "name": f"NEC Sud-Ouest {year}", "year": year, "place": "Ondres",
+            "venue": "", "description": writer.body(), "is_illustrative": True, "created_at": now, "updated_at": now,
+        } for year in YEARS]))
+        editions = dict(conn.execute(sa.select(T["editions"].c.year, T["editions"].c.id)).all())
+        rows = []
+        for e, year in enumerate(YEARS):
+            for i in range(10):
+                n = e * 10 + i
+                rows.append({"edition_id": editions[year], "slug": f"{workshop_slugs[n]}-{i}",
+                             "title": workshop_titles[n], "format": "atelier", "room": f"Salle {i % 4 + 1}",
+                             "axis": "", "description": writer.body(), "report": "", "created_at": now,
+                             "updated_at": now, "starts_at": datetime(year, 6, 7, 9 + i % 8),
+                             "ends_at": datetime(year, 6, 7, 10 + i % 8)})
+        conn.execute(sa.insert(T["workshops"]), fill["workshops"](rows))
+        workshops = conn.execute(sa.select(T["workshops"].c.id, T["workshops"].c.edition_id)).all()
+        conn.execute(sa.insert(T["tags"]), fill["tags"]([{"slug": s, "name": n} for s, n in zip(tag_slugs, names,
+                                                                                                 strict=True)]))
+        tag_rows = conn.execute(sa.select(T["tags"].c.id, T["tags"].c.name).order_by(T["tags"].c.id)).all()
+    tag_ids = [r[0] for r in tag_rows]
+    tag_name = dict(tag_rows)
+    tag_cum = list(_accumulate(1.0 / (rank + 1) ** 1.1 for rank in range(len(tag_ids))))
+    year_of = {v: k for k, v in editions.items()}
+    by_year_kind: dict[tuple[int, str], list[int]] = {}
+    carried: set[tuple[int, int]] = set()
+    batch = 5000
+    for start in range(0, entries, batch):
+        rows, revisions, links, lineage, carries, followups = [], [], [], [], [], []
+        with engine.begin() as conn:
+            next_id = (conn.execute(sa.select(sa.func.max(T["entries"].c.id))).scalar() or 0) + 1
+            for n in range(start, min(entries, start + batch)):
+                entry_id = next_id + n - start
+                workshop_id, edition_id = rng.choice(workshops)
+                year = year_of[edition_id]
+                kind = rng.choice(KINDS)
+                title, body = writer.title(), writer.body()
+                at = now - timedelta(minutes=rng.randint(60 * 24 * 30, 60 * 24 * 365 * 4))
+                entry_tag_ids = sorted(set(rng.choices(tag_ids, cum_weights=tag_cum, k=rng.randint(1, 4))))
+                tags_text = "\n".join(tag_name[t] for t in entry_tag_ids)
+                versions = 1 if rng.random() < 0.8 else rng.randint(2, 4)
+                moments = sorted(at + timedelta(minutes=rng.randint(0, int((now - at).total_seconds() // 60)))
+                                 for _ in range(versions - 1))
+                text_title, text_body = title, body
+                for number, moment in enumerate([at, *moments], start=1):
+                    if number > 1:
+                        text_body = text_body + "\n\n" + writer.sentence(6, 14) + "."
+                        if rng.random() < 0.3:
+                            text_title = writer.title()
+                    revisions.append({"entry_id": entry_id, "number": number, "created_at": moment,
+                                      "summary": "Création" if number == 1 else writer.sentence(2, 6)[:300],
+                                      "kind": kind, "title": text_title, "body": text_body, "tags_text": tags_text,
                                       "workshop_id": workshop_id})
-                    for tag_id in set(rng.choices(tag_ids, cum_weights=tag_cum, k=rng.randint(1, 4))):
-                        links.append({"entry_id": entry_id, "tag_id": tag_id})
-                conn.execute(sa.insert(Entry.__table__), rows)
-                conn.execute(sa.insert(Revision.__table__), revisions)
-                conn.execute(sa.insert(entry_tags), links)
-            if not quiet:
-                print(f"\r{min(entries, start + batch)}/{entries} fiches", end="", file=sys.stderr, flush=True)
-        if conn_engine.dialect.name == "postgresql":
-            with conn_engine.begin() as conn:
-                conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('entries', 'id'), (SELECT max(id) FROM entries))"))
-        db.engine.dispose()
+                updated = moments[-1] if moments else at
+                rows.append({"id": entry_id, "kind": kind, "title": text_title, "body": text_body,
+                             "status": "archivee" if rng.random() < 0.03 else "publiee",
+                             "edition_id": edition_id, "workshop_id": workshop_id, "position": 0,
+                             "revision_number": versions, "created_at": at, "updated_at": updated})
+                links.extend({"entry_id": entry_id, "tag_id": t} for t in entry_tag_ids)
+                previous = by_year_kind.get((year - 1, kind))
+                if previous and rng.random() < 0.05 and "lineage_links" in T:
+                    source = rng.choice(previous)
+                    decision = rng.choice(DECISIONS)
+                    lineage.append({"source_entry_id": source, "target_entry_id": entry_id, "decision": decision,
+                                    "reason": "", "evidence": "", "created_at": at,
+                                    "decided_at": None if decision == "a_decider" else at})
+                    if (source, edition_id) not in carried and "lineage_carries" in T:
+                        carried.add((source, edition_id))
+                        carries.append({"source_entry_id": source, "edition_id": edition_id, "created_at": at})
+                if kind == "action" and rng.random() < 0.5 and "lineage_action_followups" in T:
+                    followups.append({"entry_id": entry_id, "status": rng.choice(ACTION_STATUSES),
+                                      "owner_structure_id": rng.choice(structure_ids) if structure_ids else None,
+                                      "note": writer.sentence(4, 12), "version": 0, "updated_at": updated})
+                by_year_kind.setdefault((year, kind), []).append(entry_id)
+            conn.execute(sa.insert(T["entries"]), fill["entries"](rows))
+            conn.execute(sa.insert(T["revisions"]), fill["revisions"](revisions))
+            conn.execute(sa.insert(T["entry_tags"]), fill["entry_tags"](links))
+            for name, values in (("lineage_links", lineage), ("lineage_carries", carries),
+                                 ("lineage_action_followups", followups)):
+                if values:
+                    conn.execute(sa.insert(T[name]), fill[name](values))
+            counts["revisions"] += len(revisions)
+            counts["links"] += len(lineage)
+            counts["carries"] += len(carries)
+            counts["followups"] += len(followups)
+            counts["tag_links"] += len(links)
+        if not quiet:
+            print(f"\r{min(entries, start + batch)}/{entries} fiches", end="", file=sys.stderr, flush=True)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('entries', 'id'), "
+                                 "(SELECT coalesce(max(id), 1) FROM entries))"))
+            conn.execute(sa.text("ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
     if not quiet:
         print(file=sys.stderr)
-    return {"entries": entries, "tags": len(tag_ids), "workshops": len(workshops), "editions": len(YEARS),
-            "seconds": time.perf_counter() - started, "vocabulary": WORDS, "tag_names": names}
+    info.update(counts, tags=len(tag_ids), workshops=len(workshops), editions=len(YEARS),
+                seconds=round(time.perf_counter() - started, 2), tag_slugs=tag_slugs,
+                columns={"entries": sorted(T["entries"].columns.keys())})
+    if has_flask_command(repo, env, "entries", "render"):
+        started = time.perf_counter()
+        flask(repo, env, "entries", "render")
+        info["render_seconds"] = round(time.perf_counter() - started, 2)
+    else:
+        info["render_seconds"] = None  # this checkout renders bodies on each view
+    return info
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--database", default="sqlite:////tmp/commons-search-corpus.db")
+    parser.add_argument("--repo", default=str(ROOT), help="checkout whose migrations build the schema")
     parser.add_argument("--seed", type=int, default=2023)
     args = parser.parse_args()
-    info = generate(args.database, args.entries, args.seed)
-    print(f"{info['entries']} fiches, {info['tags']} étiquettes, {info['workshops']} ateliers, "
-          f"{info['editions']} éditions en {info['seconds']:.1f} s")
+    info = generate(args.database, args.entries, args.seed, repo=Path(args.repo))
+    print(f"{info['entries']} fiches, {info['revisions']} versions, {info['tags']} étiquettes, "
+          f"{info['workshops']} ateliers, {info['followups']} suivis, {info['links']} filiations "
+          f"en {info['seconds']:.1f} s (migration {info['migrate_seconds']} s, rendu {info['render_seconds']} s)")
 
 
 if __name__ == "__main__":
