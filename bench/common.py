@@ -359,7 +359,14 @@ def prepare_corpus(repo: Path, database: str, entries: int, workdir: Path, keep:
     return db_url, work
 
 
+def repo_commit(repo: Path) -> str:
+    result = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
 def write_json(name: str, report: dict) -> Path:
+    """bench/out/<name>-<commit>.json: a before and an after run do not overwrite each other."""
+    name = name.removesuffix(".json") + f"-{report.get('commit', 'unknown')}.json"
     OUT.mkdir(exist_ok=True)
     path = OUT / name
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))

@@ -47,6 +47,7 @@ from common import (  # noqa: E402
     loadavg,
     pg_reachable,
     prepare_corpus,
+    repo_commit,
     stage,
     summary,
     timed_child,
@@ -316,7 +317,7 @@ def wait_converged(repo: Path, env: dict, limit: float) -> dict:
 # --- one run ----------------------------------------------------------------------------------------
 
 def run_one(repo: Path, database: str, entries: int, args) -> dict:
-    report: dict = {"script": "load_bench", "repo": str(repo), "database": database, "entries": entries,
+    report: dict = {"commit": repo_commit(repo), "script": "load_bench", "repo": str(repo), "database": database, "entries": entries,
                     "smoke": args.smoke, "workers": args.workers, "load_start": loadavg()}
     workdir = Path(args.workdir)
     with stage(report, "a_corpus") as rec:

@@ -48,6 +48,7 @@ from common import (  # noqa: E402
     pg_reachable,
     pg_recreate,
     prepare_corpus,
+    repo_commit,
     stage,
     summary,
     timed_child,
@@ -317,7 +318,7 @@ def pg_runner(conn):
 # --- one run ----------------------------------------------------------------------------------------------
 
 def run_one(repo: Path, database: str, entries: int, args) -> dict:
-    report: dict = {"script": "search_bench", "repo": str(repo), "database": database, "entries": entries,
+    report: dict = {"commit": repo_commit(repo), "script": "search_bench", "repo": str(repo), "database": database, "entries": entries,
                     "smoke": args.smoke, "workers": args.workers, "queries_per_class": args.queries,
                     "load_start": loadavg(),
                     "note": "HTTP: gunicorn sync workers on 127.0.0.1; FTS5 and PostgreSQL: in process, without HTTP"}
