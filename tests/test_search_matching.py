@@ -287,4 +287,4 @@ def test_a_replaced_searcher_lets_its_caches_go(app, client, corpus, make_entry)
     make_entry(corpus["editions"][0], "Accueil des familles")  # a new index generation
     assert client.get("/api/v1/search?q=accueil").get_json()["total"] == 2
     assert svc.searcher() is not old
-    assert not hasattr(old, "_commons_docsets") and not hasattr(old, "_commons_dates")
+    assert not hasattr(old, "_commons_docsets") and not hasattr(old, "_commons_columns")

@@ -169,6 +169,13 @@ class DocSets:
             out.update(map(self._leaf_ints[off].__getitem__, ids))
         return frozenset(out)
 
+    def postings(self, field: str, text: str):
+        """(offset, ids, weights) of a term in each segment: the cached arrays, deleted ids included."""
+        for reader, off, seg_key in self.leaves:
+            ids, weights = self._segment_postings(reader, seg_key, field, text)
+            if ids:
+                yield off, ids, weights
+
     def parts(self, field: str, text: str) -> tuple[frozenset[int], frozenset[int]]:
         """(head part, tail part) of a term's documents, deleted ones included."""
         key = (self.head_key, field, text)

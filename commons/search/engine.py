@@ -1,22 +1,22 @@
 """Running a search: matching documents, facet counts, the page of hits, highlights.
 
-Matching and facet counts are set operations on cached posting lists (docsets.py); only a
-pool of likely-best documents is scored (BM25F), and only the page's hits are highlighted.
+Matching and facet counts are set operations on cached posting lists (docsets.py); every
+match is scored (BM25F, ranking.py), and only the page's hits are highlighted.
 """
 from __future__ import annotations
 
 import enum
-import heapq
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 from markupsafe import Markup, escape
 from whoosh import highlight
 from whoosh import query as wq
 
 from commons.search import query as uq
+from commons.search import ranking
 from commons.search.analysis import french_analyzer, normalise
 from commons.search.docsets import DocSets, docsets
 from commons.search.documents import PUBLISHED
@@ -28,10 +28,6 @@ from commons.search.suggest import suggest
 from commons.search.synonyms import synonym_sets
 
 PER_PAGE_MAX = 50
-POOL_MIN = 200
-POOL_FACTOR = 3  # the pool holds at least this many times the documents asked for
-# A word naming a kind ("valeurs") counts, for the entries of that kind, as a title match.
-KIND_BOOST = 2.0
 EXCERPT_CHARS = 220
 _ANALYZER = french_analyzer()
 
@@ -257,10 +253,13 @@ def _page(svc: SearchService, searcher, sets: DocSets, parsed: uq.ParsedQuery, d
           per_page: int, ranked: bool, coverage: bool = False) -> list[int]:
     """The document numbers of one page: by relevance (first by how many of the query's
     groups a document matches, with `coverage`), or newest first."""
-    dates = _dates(svc, searcher)
-    if ranked:
-        return _ranked(sets, searcher, parsed, docs, dates, start + per_page, coverage)[start:]
-    return heapq.nlargest(start + per_page, docs, key=lambda d: (dates[d], d))[start:]
+    cols = ranking.columns(svc.facet_cache, searcher)
+    if not ranked:
+        return ranking.top(docs, start + per_page, cols.dates)[start:]
+    groups = [[t for c in group for t in _clause_terms(c)] for group in parsed.groups]
+    scores = ranking.bm25f(sets, searcher, cols, groups, parsed.kinds())
+    keys = (_coverage(sets, parsed, docs), scores, cols.dates) if coverage else (scores, cols.dates)
+    return ranking.top(docs, start + per_page, *keys)[start:]
 
 
 def _replace(q: wq.Query, old: wq.Query, new: wq.Query) -> wq.Query:
@@ -273,155 +272,15 @@ def _replace(q: wq.Query, old: wq.Query, new: wq.Query) -> wq.Query:
     return q
 
 
-# --- dates and ranking -------------------------------------------------------------------------
+# --- ranking ---------------------------------------------------------------------------------
 
-def _dates(svc: SearchService, searcher) -> list[int]:
-    """docnum → sort key of the date column, per segment cached for the segment's life."""
-    dates = getattr(searcher, "_commons_dates", None)
-    if dates is None:
-        dates, live = [], set()
-        for reader, _ in searcher.reader().leaf_readers():
-            segment = reader.segment()
-            key = segment.segment_id() if segment else id(reader)
-            live.add(key)
-            part = svc.facet_cache.get(key)
-            if part is None:
-                part = list(reader.column_reader("sort_date")) if reader.has_column("sort_date") \
-                    else [0] * reader.doc_count_all()
-                svc.facet_cache[key] = part
-            dates.extend(part)
-        for stale in [k for k in svc.facet_cache if k not in live]:  # merged-away segments
-            del svc.facet_cache[stale]
-        searcher._commons_dates = dates
-    return dates
-
-
-def _bm25(sets: DocSets, searcher, docs: list[int], groups: list[list[str]],
-          kinds: list[str] = ()) -> dict[int, float]:
-    """BM25F over a small pool of documents: for each term, each text field adds
-    idf × tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)); stored tfs carry the field boost.
-    A kind named in the query adds idf × KIND_BOOST to the entries of that kind."""
-    k1, b = 1.2, 0.75
-    n = max(1, searcher.doc_count())
-    scores = dict.fromkeys(docs, 0.0)
-    for kind in kinds:
-        of_kind = sets.term("kind", kind)
-        idf = math.log(1 + (n - len(of_kind) + 0.5) / (len(of_kind) + 0.5))
-        for d in of_kind.intersection(docs):
-            scores[d] += idf * KIND_BOOST
-    reader = searcher.reader()
-    for fieldname in uq.TEXT_FIELDS:
-        avg = searcher.avg_field_length(fieldname) or 1.0
-        lengths = {d: reader.doc_field_length(d, fieldname, 0) for d in docs}
-        for group in groups:
-            for term in group:
-                df = len(sets.term(fieldname, term))
-                if not df:
-                    continue
-                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-                for d in docs:
-                    tf = sets.weight(d, fieldname, term)
-                    if tf:
-                        scores[d] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[d] / avg))
-    return scores
-
-
-def _ranked(sets: DocSets, searcher, parsed: uq.ParsedQuery, docs: frozenset[int], dates: list[int],
-            needed: int, coverage: bool = False) -> list[int]:
-    """The first `needed` documents by relevance, exactly as if every match were scored.
-
-    Scoring every match in Python costs ~10 µs a document: half a second for the commonest
-    words of 100,000 entries. So a pool is chosen first with set operations — documents with
-    the words in their title or tags, most words first, then the most recent — filled up
-    with body-only matches by date, and only the pool is scored with BM25F. The pool's answer
-    is kept only when no document outside it can reach its last place (`_proven`: an upper
-    bound of BM25F for the documents left out); otherwise every match is scored.
-    """
-    pool_size = max(POOL_MIN, needed * POOL_FACTOR)
-    groups = [[t for c in group for t in _clause_terms(c)] for group in parsed.groups]
-    kinds = parsed.kinds()
-    strong = _strong(sets, groups, kinds, docs)
-    covered = _coverage(sets, parsed, docs) if coverage else None
-    cover = covered.__getitem__ if covered is not None else (lambda d: 0)
-    pool = heapq.nlargest(pool_size, strong, key=lambda d: (cover(d), strong[d], dates[d], d))
-    if len(pool) < pool_size:
-        rest = docs - strong.keys() if strong else docs
-        pool += heapq.nlargest(pool_size - len(pool), rest, key=lambda d: (cover(d), dates[d], d))
-    scores = _bm25(sets, searcher, pool, groups, kinds)
-    order = sorted(pool, key=lambda d: (-cover(d), -scores[d], -dates[d], d))[:needed]
-    if len(pool) < len(docs) and not _proven(sets, searcher, groups, kinds, docs, pool, strong, order, scores, cover):
-        scores = _bm25(sets, searcher, list(docs), groups, kinds)
-        order = sorted(docs, key=lambda d: (-cover(d), -scores[d], -dates[d], d))[:needed]
-    return order
-
-
-def _strong(sets: DocSets, groups: list[list[str]], kinds: list[str], docs: frozenset[int]) -> dict[int, float]:
-    """Documents with a word in their title or tags, or of a kind the query names: a weight."""
-    strong: dict[int, float] = {}
-    for group in groups:
-        for fieldname in ("title", "tag_text"):
-            hit: set[int] = set()
-            for term in group:
-                hit |= sets.term(fieldname, term)
-            boost = uq.TEXT_FIELDS[fieldname]
-            for d in hit & docs:
-                strong[d] = strong.get(d, 0.0) + boost
-    for kind in kinds:
-        for d in sets.term("kind", kind) & docs:
-            strong[d] = strong.get(d, 0.0) + uq.TEXT_FIELDS["title"]
-    return strong
-
-
-def _proven(sets: DocSets, searcher, groups, kinds, docs, pool, strong, order, scores, cover) -> bool:
-    """True when no match outside the pool can rank before the pool's last kept document.
-
-    BM25F's term part idf·tf·(k1+1)/(tf + k1·(1−b+b·len/avg)) grows with tf and shrinks with
-    len: the term's highest weight and the field's shortest length in the index bound it. A
-    document outside a pool that holds every title, tag or kind match can only score in the body.
-    """
-    if not order:
-        return True
-    outside = docs.difference(pool)
-    last = order[-1]
-    best_cover = max(map(cover, outside), default=0)
-    if best_cover != cover(last):
-        return best_cover < cover(last)
-    fieldnames = ("body",) if strong.keys() <= set(pool) else tuple(uq.TEXT_FIELDS)
-    bound = _score_bound(sets, searcher, groups, fieldnames)
-    if fieldnames != ("body",):
-        n = max(1, searcher.doc_count())
-        for kind in kinds:
-            df = len(sets.term("kind", kind))
-            bound += math.log(1 + (n - df + 0.5) / (df + 0.5)) * KIND_BOOST
-    return bound * (1 + 1e-9) < scores[last]
-
-
-def _score_bound(sets: DocSets, searcher, groups: list[list[str]], fieldnames) -> float:
-    k1, b = 1.2, 0.75
-    n = max(1, searcher.doc_count())
-    reader = searcher.reader()
-    bound = 0.0
-    for fieldname in fieldnames:
-        avg = searcher.avg_field_length(fieldname) or 1.0
-        for term in (t for group in groups for t in group):  # as _bm25 counts them, repeats included
-            df = len(sets.term(fieldname, term))
-            if not df:
-                continue
-            info = reader.term_info(fieldname, term)
-            tf, length = info.max_weight(), info.min_length()
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            bound += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
-    return bound
-
-
-def _coverage(sets: DocSets, parsed: uq.ParsedQuery, pool) -> dict[int, int]:
+def _coverage(sets: DocSets, parsed: uq.ParsedQuery, docs: frozenset[int]) -> np.ndarray:
     """How many of the query's groups (typed words, or their expansions) each document matches."""
-    covered = dict.fromkeys(pool, 0)
+    covered = np.zeros(sets.reader.doc_count_all(), dtype=np.int64)
     for group in parsed.groups:
         query = uq.text_query(uq.ParsedQuery([group]))
-        matched = sets.evaluate(query) if query is not None else frozenset()
-        for d in matched.intersection(pool):
-            covered[d] += 1
+        matched = sets.evaluate(query) & docs if query is not None else frozenset()
+        covered[np.fromiter(matched, dtype=np.int64, count=len(matched))] += 1
     return covered
 
 

@@ -309,7 +309,7 @@ class SearchService:
             # The caches built for the searcher (document sets, dates) go now: a request still
             # reading it holds its own reference; retired searchers must not keep them alive.
             searcher.__dict__.pop("_commons_docsets", None)
-            searcher.__dict__.pop("_commons_dates", None)
+            searcher.__dict__.pop("_commons_columns", None)
             self._retired.append((now, searcher))
         while self._retired and (now - self._retired[0][0] > RETIRE_SECONDS or len(self._retired) > 8):
             self._retired.pop(0)[1].close()
