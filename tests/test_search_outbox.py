@@ -130,7 +130,8 @@ def other_app(app_config, tmp_path):
     """A second instance on the same database with its own index folder (another host)."""
     other = create_app({**app_config, "COMMONS_INDEX_DIR": str(tmp_path / "host-b")})
     yield other
-    with other.app_context():  # its pooled connections, closed now rather than by a later GC
+    with other.app_context():  # its searchers and pooled connections, closed now rather than by a later GC
+        service(other).close()
         db.engine.dispose()
 
 
