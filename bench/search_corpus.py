@@ -11,7 +11,8 @@ of entries have 2 to 4 revisions spread over four years (recent changes page); h
 have a follow-up row; ~5 % of entries of 2022-2025 descend from an entry of the previous edition
 (lineage link + carry). The schema comes from the measured checkout's migrations (`flask db
 upgrade` in --repo) and rows are filled by reflecting its tables, so an older checkout works too.
-When the checkout has `flask entries render`, it fills the rendered bodies (timed separately).
+When the checkout has `flask entries render`, it fills the rendered bodies (timed separately);
+with `flask entries recount`, the entry tallies.
 The search index is not touched: run `flask search reindex` afterwards.
 """
 from __future__ import annotations
@@ -334,6 +335,9 @@ def generate(database_url: str, entries: int, seed: int = 2023, repo: Path = ROO
         info["render_seconds"] = round(time.perf_counter() - started, 2)
     else:
         info["render_seconds"] = None  # this checkout renders bodies on each view
+    if has_flask_command(repo, env, "entries", "recount"):
+        # Rows inserted below the ORM: the tallies the home page counts from are built from them.
+        flask(repo, env, "entries", "recount")
     return info
 
 
