@@ -375,6 +375,9 @@ def route_urls(demo, contributor) -> dict[str, str]:
     proposal = propose_carry([db.session.scalar(sa.select(Entry).where(Entry.edition_id == origin.edition_id,
                                                                        Entry.kind == EntryKind.SAVOIR))],
                              target=entry.workshop, author=contributor)[0]
+    from commons.search.synonyms import add_set
+
+    synonyms = add_set("fab lab\nfablab").id
     db.session.commit()
     workshop = f"/editions/{E24}/ateliers/{entry.workshop.slug}"
     return {
@@ -402,7 +405,8 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "editions.delete_edition_view": f"/editions/{E24}/supprimer",
         "editions.delete_workshop_view": f"/editions/{E24}/programme/{W24}/supprimer",
         "search.synonym_list": "/admin/synonymes", "search.new_synonym": "/admin/synonymes/nouveau",
-        "search.edit_synonym": "/admin/synonymes/1/modifier", "search.delete_synonym": "/admin/synonymes/1/supprimer",
+        "search.edit_synonym": f"/admin/synonymes/{synonyms}/modifier",
+        "search.delete_synonym": f"/admin/synonymes/{synonyms}/supprimer",
         "search.restore_synonyms": "/admin/synonymes/defaut",
         "accounts.logout": "/deconnexion",
     }
