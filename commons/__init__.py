@@ -47,5 +47,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     for package in (accounts, editions, entries, search, lineage, api, demo):
         package.init_app(app)
 
-    web.init_app(app)
+    web.init_app(app)  # last: the page cache's hooks go around everything else
     return app

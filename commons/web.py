@@ -57,6 +57,9 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.after_request(conditional_get)
     register_error_pages(app)
+    from commons import pagecache
+
+    pagecache.init_app(app)  # after conditional_get: its hook runs before, on the whole page
 
 
 def security_headers(response):

@@ -5,12 +5,14 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from commons.api import bp
+from commons.pagecache import uncached
 from commons.web import abort_with
 
 PER_PAGE = 20
 
 
 @bp.get("/search")
+@uncached  # results follow the index, which catches up after the database
 def search():
     # Imported here: the api package must not import Whoosh-backed modules at start-up
     # before the search package has been initialised.

@@ -16,9 +16,11 @@ def render_command() -> None:
     """Recalculer le HTML et l'extrait de chaque fiche et de chaque version (après un changement des règles
     Markdown ou de la liste blanche de commons/text.py)."""
     from commons.entries.rendering import render_all
+    from commons.pagecache import bump
 
     with db.engine.begin() as conn:
         entries, revisions = render_all(conn)
+        bump(conn)  # pages kept for anonymous readers show the old rendering
     click.echo(_("%(entries)d fiche(s) et %(revisions)d version(s) rendues.", entries=entries, revisions=revisions))
 
 
@@ -30,12 +32,15 @@ def recount_command(check: bool) -> None:
     import sys
 
     from commons.entries.tallies import recount
+    from commons.pagecache import bump
 
     with db.engine.connect() as conn:
         agreed = recount(conn)
         if check:
             conn.rollback()
         else:
+            if not agreed:
+                bump(conn)  # pages kept for anonymous readers show the old counts
             conn.commit()
     if agreed:
         click.echo(_("Compteurs justes."))

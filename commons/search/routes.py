@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from commons.kinds import EntryKind
+from commons.pagecache import uncached
 from commons.search import bp
 from commons.search.documents import REGISTRY
 from commons.search.engine import SearchSort, search
@@ -57,6 +58,7 @@ def _without(filters, name, value):
 
 
 @bp.route("/recherche")
+@uncached  # results follow the index, which catches up after the database
 def results():
     args = parse_args(request.args, strict=False)
     try:

@@ -1,0 +1,176 @@
+"""Pages for anonymous readers rendered once per change of the data, not once per visit.
+
+Everyone without a session cookie sees the same page at a given address, so each process
+keeps the pages it renders for them (bounded in bytes), with the data generation they were
+rendered at. Every transaction that writes through the ORM bumps that generation in the same
+transaction (one row, `data_generation`), so a kept page is served only while nothing has
+changed anywhere since it was rendered: the first reader after a change renders it again.
+The generation is read before rendering, so a page is never kept under a generation older
+than what it shows.
+
+Not kept: requests with any cookie (signed-in or remembered people, anyone who opened a
+form: a CSRF token lives in the session), responses that set a cookie, anything but a 200 to a GET, static files, and the
+views marked `@uncached` (search results follow the index, which lags the database).
+Writes made below the ORM (Core statements in CLI commands, migrations) call `bump`.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from commons.extensions import db
+
+WROTE = "pagecache_wrote"
+DEFAULT_MB = 32
+
+
+class DataGeneration(db.Model):
+    """One row: a number every writing transaction increases."""
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+def uncached(view):
+    """Mark a view whose anonymous page must not be kept (it depends on more than the database)."""
+    view.is_uncached = True
+    return view
+
+
+def bump(connection: sa.Connection) -> None:
+    """Increase the generation in `connection`'s transaction (an upsert: the row may be missing)."""
+    table = DataGeneration.__table__
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(id=1, value=1)
+    connection.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"value": table.c.value + 1}))
+
+
+class PageCache:
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = Lock()  # threaded servers share one cache per process
+
+    def get(self, key):
+        with self._lock:
+            hit = self._pages.get(key)
+            if hit is not None:
+                self._pages.move_to_end(key)
+            return hit
+
+    def put(self, key, page: tuple[bytes, int, list]) -> None:
+        nbytes = len(page[0]) + 512
+        if nbytes > self.limit // 8:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            self.size += nbytes - (len(old[0]) + 512 if old else 0)
+            self._pages[key] = page
+            while self.size > self.limit and self._pages:
+                _, (body, _s, _h) = self._pages.popitem(last=False)
+                self.size -= len(body) + 512
+
+
+def _generation() -> int | None:
+    return db.session.scalar(sa.select(DataGeneration.value).where(DataGeneration.id == 1))
+
+
+def _cacheable_request() -> bool:
+    if request.method != "GET" or request.endpoint in (None, "static"):
+        return False
+    if float(current_app.config.get("PAGE_CACHE_MB", DEFAULT_MB)) <= 0:
+        return False
+    if request.cookies:  # a session, a remember-me cookie: this reader may be someone
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "is_uncached", False)
+
+
+def serve_kept():
+    """Before anything else: the kept page for this address, if the data has not changed."""
+    if not _cacheable_request():
+        return None
+    g.page_generation = generation = _generation()
+    if generation is None:
+        return None
+    hit = _cache().get((request.full_path, generation))
+    if hit is None:
+        return None
+    body, status, headers = hit
+    g.page_served = True
+    return Response(body, status=status, headers=headers)
+
+
+def keep(response: Response) -> Response:
+    """After rendering: keep a page every anonymous reader may share."""
+    generation = g.get("page_generation")
+    # The session cookie is written after this hook: a session changed by the page (a form's
+    # CSRF token) would not show in the headers yet, and that page belongs to one reader.
+    if (generation is None or g.get("page_served") or response.status_code != 200 or response.direct_passthrough
+            or session.modified or "Set-Cookie" in response.headers or not _cacheable_request()):
+        return response
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in {"content-length", "etag"}]
+    _cache().put((request.full_path, generation), (response.get_data(), response.status_code, headers))
+    return response
+
+
+def _cache() -> PageCache:
+    cache = current_app.extensions.get("commons.pagecache")
+    if cache is None:
+        limit = int(float(current_app.config.get("PAGE_CACHE_MB", DEFAULT_MB)) * 2**20)
+        cache = current_app.extensions["commons.pagecache"] = PageCache(limit)
+    return cache
+
+
+# --- bumping the generation in every writing transaction ----------------------------------------
+
+def _after_flush(session: Session, _context) -> None:
+    session.info[WROTE] = True
+
+
+def _bulk(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+def _before_commit(session: Session) -> None:
+    # Runs before the commit's own flush: pending changes count as a write too.
+    pending = session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+    if session.info.pop(WROTE, False) or pending:
+        bump(session.connection())
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop(WROTE, None)  # set again by the commit's own flush, already counted
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(WROTE, None)
+
+
+_installed = False
+
+
+def init_app(app: Flask) -> None:
+    """Call after every other after_request hook is registered: `keep` must see the page
+    before conditional_get turns it into a 304."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _bulk)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_rollback)
+        _installed = True
+    app.before_request_funcs.setdefault(None, []).insert(0, serve_kept)
+    app.after_request(keep)
