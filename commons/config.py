@@ -81,6 +81,8 @@ def from_environment(instance_path: str) -> dict:
         "COMMONS_BASE_URL": env.get("COMMONS_BASE_URL") or config["COMMONS_BASE_URL"],
         "COMMONS_PROXY_COUNT": int(env.get("COMMONS_PROXY_COUNT") or 0),
     })
+    if env.get("PAGE_CACHE_MB"):  # pages kept for anonymous readers, per process (0: none)
+        config["PAGE_CACHE_MB"] = float(env["PAGE_CACHE_MB"])
     if env.get("SEARCH_APPLIER"):  # thread (default), worker or inline: see commons/search/applier.py
         config["SEARCH_APPLIER"] = env["SEARCH_APPLIER"]
     return config
