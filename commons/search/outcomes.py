@@ -10,11 +10,13 @@ other editions ("aussi en 2023"); totals and facet counts count outcomes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from commons.search.documents import GROUPED
 
 MULTI_VALUED = {"tag"}
+# What collapsing and counting read of a grouped document (its facets, lineage and year).
+FIELDS = ("key", "lineage", "year", "type", "kind", "edition", "workshop", "tag", "status")
 
 
 @dataclass
@@ -22,18 +24,26 @@ class Lineages:
     """The grouped documents among `docs` (a search's matches, any status): their stored fields."""
 
     stored: dict[int, dict]
+    # groups() is asked for the same few document sets (matches, allowed matches) by the
+    # total, the page and every facet: computed once per set.
+    _groups: dict = field(default_factory=dict)
 
     @classmethod
     def among(cls, sets, searcher, docs: frozenset[int]) -> Lineages:
         grouped = docs & sets.term("grouped", GROUPED)
-        return cls({d: searcher.stored_fields(d) for d in grouped})
+        return cls(sets.fields(sorted(grouped), FIELDS))
 
     def groups(self, docs: frozenset[int]) -> dict[str, list[int]]:
         """lineage key → its documents among `docs`, for the lineages with more than one."""
+        known = self._groups.get(id(docs))
+        if known is not None and known[0] is docs:
+            return known[1]
         out: dict[str, list[int]] = defaultdict(list)
         for d in docs.intersection(self.stored):
             out[self.stored[d].get("lineage") or self.stored[d]["key"]].append(d)
-        return {key: members for key, members in out.items() if len(members) > 1}
+        found = {key: members for key, members in out.items() if len(members) > 1}
+        self._groups[id(docs)] = (docs, found)
+        return found
 
     def hidden(self, docs: frozenset[int]) -> int:
         """How many of `docs` are not shown because another document of their outcome is."""

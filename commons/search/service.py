@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 outbox = SearchOutbox.__table__
 
 APPLY_BATCH = 2000
-SEARCH_CACHE_BYTES_PER_DOC = 640
+SEARCH_CACHE_BYTES_PER_DOC = 1536
 CACHE_MIN_BYTES, CACHE_MAX_BYTES = 16 * 2**20, 192 * 2**20
 RETIRE_SECONDS = 30
 GAPS_MAX = 10_000
