@@ -437,12 +437,17 @@ def live_server(app):
     """Serve the test app on a loopback port in a thread; yields its base URL."""
     port = _free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
+    # Request threads that the server waits for on close: a request still tearing down its
+    # app context (returning its connection) must end before the app fixture disposes of
+    # the engine, or its connection is collected while open (a ResourceWarning on PostgreSQL).
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
 
 
