@@ -61,6 +61,7 @@ class Applier:
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._last_apply = 0.0
+        self._closed = False  # stopped for good (the app is shutting down): never restart
         self.rounds = 0  # completed catch-up rounds (tests and the worker's log use it)
 
     def wake(self) -> None:
@@ -69,6 +70,8 @@ class Applier:
 
     def ensure_running(self) -> None:
         # A thread does not survive fork(): a worker forked from a master that had one starts its own.
+        if self._closed:
+            return
         if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
             return
         with self._start_lock:
@@ -79,7 +82,8 @@ class Applier:
             self._thread = threading.Thread(target=self.run, name="search-applier", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0, final: bool = False) -> None:
+        self._closed = self._closed or final
         self._stop.set()
         self._wake.set()
         thread = self._thread
@@ -96,6 +100,8 @@ class Applier:
                 if woken:
                     since = time.monotonic() - self._last_apply
                     self._stop.wait(max(self.delay, self.interval - since))
+                if self._stop.is_set():
+                    return  # no database work once asked to stop: the engine may be going away
                 self._wake.clear()
                 self.step()
 
@@ -112,7 +118,7 @@ class Applier:
             log.exception("mise à jour de l'index en arrière-plan échouée")
         self._last_apply = time.monotonic()
         self.rounds += 1
-        if not done:
+        if not done and not self._stop.is_set():
             # The lock holder re-checks after releasing it, but another host's or a dead
             # process's work must not wait a whole poll period: try again soon.
             self._stop.wait(self.interval)

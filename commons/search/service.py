@@ -316,7 +316,7 @@ class SearchService:
 
     def close(self) -> None:
         if self._applier is not None:
-            self._applier.stop()
+            self._applier.stop(final=True)
         with self._lock:
             for _, s in self._retired:
                 s.close()
