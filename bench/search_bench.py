@@ -208,20 +208,28 @@ def fts5_match(q: str) -> str:
     return " ".join('"' + w.replace('"', "") + '"' for w in q.split())
 
 
+def filters(params: dict, alias: str, mark: str, tag_table: str) -> tuple[list[str], list]:
+    """The kind/edition/tag conditions of a query, for either baseline (its table alias, its
+    parameter mark, its table of tags)."""
+    where, args = [], []
+    if "kind" in params:
+        where.append(f"{alias}.kind = {mark}")
+        args.append(params["kind"])
+    if "edition" in params:
+        where.append(f"{alias}.year = {mark}")
+        args.append(int(params["edition"]))
+    if "tag" in params:
+        where.append(f"EXISTS (SELECT 1 FROM {tag_table} t WHERE t.entry_id = {alias}.id AND t.slug = {mark})")
+        args.append(params["tag"])
+    return where, args
+
+
 def fts5_runner(con: sqlite3.Connection):
     def run(params: dict) -> float:
         started = time.perf_counter()
         match = fts5_match(params["q"])
-        where, args = ["m.status = 'publiee'"], [match]
-        if "kind" in params:
-            where.append("m.kind = ?")
-            args.append(params["kind"])
-        if "edition" in params:
-            where.append("m.year = ?")
-            args.append(int(params["edition"]))
-        if "tag" in params:
-            where.append("EXISTS (SELECT 1 FROM tags t WHERE t.entry_id = m.id AND t.slug = ?)")
-            args.append(params["tag"])
+        where, args = filters(params, "m", "?", "tags")
+        where, args = ["m.status = 'publiee'", *where], [match, *args]
         con.execute("DROP TABLE IF EXISTS temp.hits")
         # CROSS JOIN keeps SQLite's join order: from the FTS match (a few rows) to meta, never the reverse.
         con.execute("CREATE TEMP TABLE hits AS SELECT m.id AS id, m.kind AS kind, m.edition AS edition, h.score "
@@ -289,16 +297,8 @@ def pg_runner(conn):
             tsquery, text = "phraseto_tsquery('fr_unaccent', %s)", q.strip('"')
         else:
             tsquery, text = "websearch_to_tsquery('fr_unaccent', %s)", q
-        where, args = ["d.tsv @@ q.q", "d.status = 'publiee'"], [text]
-        if "kind" in params:
-            where.append("d.kind = %s")
-            args.append(params["kind"])
-        if "edition" in params:
-            where.append("d.year = %s")
-            args.append(int(params["edition"]))
-        if "tag" in params:
-            where.append("EXISTS (SELECT 1 FROM doc_tags t WHERE t.entry_id = d.id AND t.slug = %s)")
-            args.append(params["tag"])
+        where, args = filters(params, "d", "%s", "doc_tags")
+        where, args = ["d.tsv @@ q.q", "d.status = 'publiee'", *where], [text, *args]
         with conn.transaction():
             conn.execute(f"CREATE TEMP TABLE hits ON COMMIT DROP AS SELECT d.id, d.kind, d.edition, "
                          f"ts_rank(d.tsv, q.q) AS score FROM docs d, {tsquery} AS q(q) WHERE {' AND '.join(where)}",

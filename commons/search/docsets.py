@@ -141,7 +141,7 @@ class DocSets:
         head_min = HEAD_MIN_DOCS if head_min is None else head_min
         self.searcher = searcher
         self.reader = searcher.reader()
-        self.leaves = [(r, off, _segment_key(r)) for r, off in self.reader.leaf_readers()]
+        self.leaves = [(r, off, segment_key(r)) for r, off in self.reader.leaf_readers()]
         self._cache = segment_cache
         n_head = 0
         while n_head < len(self.leaves) and self.leaves[n_head][0].doc_count_all() >= head_min:
@@ -329,7 +329,7 @@ def _follow(matchers, docnum: int, slop: int) -> bool:
     return True
 
 
-def _segment_key(reader):
+def segment_key(reader):
     segment = reader.segment()
     return segment.segment_id() if segment is not None else id(reader)
 

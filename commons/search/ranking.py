@@ -16,6 +16,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import _length_byte_cache
 
 from commons.search import query as uq
+from commons.search.docsets import segment_key as _segment_key
 
 K1, B = 1.2, 0.75
 # A word naming a kind ("valeurs") counts, for the entries of that kind, as a title match.
@@ -69,11 +70,6 @@ def _read_column(reader, name: str) -> np.ndarray:
         raw = np.frombuffer(column._dbfile.get(column._basepos, column._fixedlen * column._count), dtype=dtype)
         out[:len(raw)] = convert[raw] if convert is not None else raw
     return out
-
-
-def _segment_key(reader):
-    segment = reader.segment()
-    return segment.segment_id() if segment is not None else id(reader)
 
 
 def bm25f(sets, searcher, cols: Columns, groups: list[list[str]], kinds: list[str]) -> np.ndarray:
