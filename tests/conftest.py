@@ -162,6 +162,28 @@ def app(app_config) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app(app_config) -> Iterator:
+    """make_app(**overrides) builds another app on the test database (another host, another
+    configuration); each one's searchers and pooled connections are closed at the end of the
+    test rather than left to the garbage collector, which would find PostgreSQL connections
+    still open during some later test."""
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        made.append(create_app({**app_config, **overrides}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            svc = other.extensions.get("commons.search")
+            if svc is not None:
+                svc.close()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def search(app) -> Flask:
     """Index every commit, as production does (off by default in tests)."""
     app.config["SEARCH_APPLY_AFTER_COMMIT"] = True

@@ -70,13 +70,11 @@ def test_absolute_links_ignore_the_host_header(app, client, make_edition):
     assert "evil.example" not in str(forwarded)
 
 
-def test_proxy_headers_are_trusted_only_when_configured(app_config):
+def test_proxy_headers_are_trusted_only_when_configured(make_app):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from commons import create_app
-
-    assert not isinstance(create_app(app_config).wsgi_app, ProxyFix)
-    behind_one = create_app({**app_config, "COMMONS_PROXY_COUNT": 1})
+    assert not isinstance(make_app().wsgi_app, ProxyFix)
+    behind_one = make_app(COMMONS_PROXY_COUNT=1)
     assert isinstance(behind_one.wsgi_app, ProxyFix) and behind_one.wsgi_app.x_for == 1
     seen = {}
 

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from commons import create_app
 from commons.editions.models import Edition, Workshop
 from commons.entries.models import Entry, Tag
 from commons.entries.services import create_entry, revise_entry
@@ -126,13 +125,9 @@ def test_deletions_leave_the_index(client, edition, make_workshop, make_entry):
 # --- several index folders, out-of-order ids -----------------------------------------------------
 
 @pytest.fixture
-def other_app(app_config, tmp_path):
+def other_app(make_app, tmp_path):
     """A second instance on the same database with its own index folder (another host)."""
-    other = create_app({**app_config, "COMMONS_INDEX_DIR": str(tmp_path / "host-b")})
-    yield other
-    with other.app_context():  # its searchers and pooled connections, closed now rather than by a later GC
-        service(other).close()
-        db.engine.dispose()
+    return make_app(COMMONS_INDEX_DIR=str(tmp_path / "host-b"))
 
 
 def test_two_hosts_converge(app, client, other_app, edition, make_entry):
