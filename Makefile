@@ -39,9 +39,11 @@ db-upgrade: install
 demo: db-upgrade
 	$(FLASK) demo load
 
+# Plain http on 127.0.0.1: COMMONS_ENV=development drops the Secure flag of the cookies, which a
+# browser would otherwise never send back over http (sign-in would fail silently).
 run: db-upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	COMMONS_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: db-upgrade
 	$(VENV)/bin/gunicorn --workers 4 --bind $(HOST):$(PORT) wsgi:app

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,25 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # None: Secure unless COMMONS_ENV is "development" or the app is TESTING (commons/accounts).
+        "SESSION_COOKIE_SECURE": None,
+        "REMEMBER_COOKIE_SECURE": None,
+        "COMMONS_ENV": "production",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # A session without "remember me" ends after this long without a request.
+        "SESSION_IDLE": timedelta(hours=12),
+        # Sign-in throttling (commons/accounts/throttle.py): failures per window, then a lock
+        # that doubles with each further failure, up to the cap.
+        "THROTTLE_ACCOUNT_LIMIT": 5,
+        "THROTTLE_ADDRESS_LIMIT": 20,
+        "THROTTLE_WINDOW_SECONDS": 15 * 60,
+        "THROTTLE_LOCK_SECONDS": 60,
+        "THROTTLE_LOCK_MAX_SECONDS": 24 * 3600,
+        # A shared store for the throttle counters; unset: the database.
+        "REDIS_URL": None,
+        "REDIS_KEY_PREFIX": "commons:",
+        "AUDIT_RETENTION_DAYS": 365,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "ENTRIES_PER_PAGE": 50,
@@ -81,6 +101,14 @@ def from_environment(instance_path: str) -> dict:
         "COMMONS_BASE_URL": env.get("COMMONS_BASE_URL") or config["COMMONS_BASE_URL"],
         "COMMONS_PROXY_COUNT": int(env.get("COMMONS_PROXY_COUNT") or 0),
     })
+    if env.get("COMMONS_ENV"):  # "development": cookies without Secure, for plain http on 127.0.0.1
+        config["COMMONS_ENV"] = env["COMMONS_ENV"]
+    if env.get("COMMONS_REMEMBER_DAYS"):
+        config["REMEMBER_COOKIE_DURATION"] = timedelta(days=float(env["COMMONS_REMEMBER_DAYS"]))
+    if env.get("REDIS_URL"):
+        config["REDIS_URL"] = env["REDIS_URL"]
+    if env.get("AUDIT_RETENTION_DAYS"):
+        config["AUDIT_RETENTION_DAYS"] = int(env["AUDIT_RETENTION_DAYS"])
     if env.get("PAGE_CACHE_MB"):  # pages kept for anonymous readers, per process (0: none)
         config["PAGE_CACHE_MB"] = float(env["PAGE_CACHE_MB"])
     if env.get("SEARCH_APPLIER"):  # thread (default), worker or inline: see commons/search/applier.py

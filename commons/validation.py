@@ -11,6 +11,11 @@ that names the field, when it holds:
   to U+FFFD, so saving would silently replace the author's text with question marks;
 - more characters than its column holds.
 
+A person's name (`is_name`) is held to more: it is NFKC-normalised (full-width letters,
+ligatures and other compatibility forms become their plain letters, so two names that look the
+same are the same text), and zero-width characters and invisible marks (U+200B–U+200F, U+2060,
+U+FEFF, U+061C, U+180E) are refused: they let one name pass for another.
+
 Accepted text is NFC-normalised (an "é" typed as one or two code points is one word for the
 search and the diff) with Unix newlines; one-line texts have their whitespace collapsed.
 """
@@ -25,10 +30,15 @@ from commons.errors import ServiceError
 
 _BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 _LINE_CONTROLS = frozenset("\t\n\r")
+_INVISIBLE = frozenset(chr(c) for c in (*range(0x200B, 0x2010), 0x2060, 0xFEFF, 0x061C, 0x180E))
 
 
 def is_forbidden(char: str) -> bool:
     return (unicodedata.category(char) == "Cc" and char not in _LINE_CONTROLS) or char in _BIDI_CONTROLS
+
+
+def is_invisible(char: str) -> bool:
+    return char in _INVISIBLE
 
 
 def is_broken(char: str) -> bool:
@@ -52,6 +62,7 @@ class TextRule:
     is_multiline: bool = False
     required: object = None
     shows_length: bool = True
+    is_name: bool = False
     error: type[ServiceError] = ServiceError
 
     def clean(self, value: str | None) -> str:
@@ -61,7 +72,11 @@ class TextRule:
                            label=self.label))
         if any(is_broken(c) for c in text):
             self._refuse(_("%(label)s contient des caractères mal encodés (UTF-8 invalide).", label=self.label))
-        text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+        if self.is_name and any(is_invisible(c) for c in text):
+            self._refuse(_("%(label)s contient des caractères invisibles (espace de largeur nulle, marque de "
+                           "direction) : retirez-les.", label=self.label))
+        form = "NFKC" if self.is_name else "NFC"
+        text = unicodedata.normalize(form, text.replace("\r\n", "\n").replace("\r", "\n"))
         text = text.strip("\n") if self.is_multiline else " ".join(text.split())
         if text.isspace():
             text = ""

@@ -9,7 +9,8 @@ Two shortcuts keep the suite fast, each with a way back:
 - the index is not brought up to date after every commit (`SEARCH_APPLY_AFTER_COMMIT`);
   a search catches up before answering, so only a test that looks at the index without
   searching asks for the `search` fixture, which turns the catch-up on;
-- passwords are hashed with one PBKDF2 round instead of scrypt (`cheap_password_hashing`).
+- passwords are hashed with one PBKDF2 round instead of scrypt (`cheap_password_hashing`);
+  tests/test_accounts_passwords.py puts scrypt back where the cost is what is tested.
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ from commons.extensions import db
 from commons.kinds import EntryKind
 
 PG_ENV = "COMMONS_TEST_DATABASE_URL"
-PASSWORD = "motdepasse-de-test"
+# Meets the password rules (commons/accounts/passwords.py): 12+ characters, not a common one.
+PASSWORD = "cailloux-lavande-ondres"
 
 
 def _is_ci() -> bool:
@@ -193,12 +195,12 @@ def search(app) -> Flask:
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing():
     """scrypt costs ~50 ms a user by design; the tests make hundreds of users."""
-    from commons.accounts import models
+    from commons.accounts import passwords
 
-    real = models.generate_password_hash
-    models.generate_password_hash = lambda password: real(password, method="pbkdf2:sha256:1")
+    real = passwords.HASH_METHOD
+    passwords.HASH_METHOD = "pbkdf2:sha256:1"
     yield
-    models.generate_password_hash = real
+    passwords.HASH_METHOD = real
 
 
 @pytest.fixture
@@ -225,10 +227,22 @@ def make_user(app):
     return make
 
 
+def session_id_for(user: User, *, remember: bool = False, user_agent: str = "") -> str:
+    """What Flask-Login keeps in a signed-in cookie: the account and a new session record of it
+    (committed, so that a live server's own connections see it)."""
+    from commons.accounts.sessions import open_session
+    from commons.models import utcnow
+
+    open_session(user, user_agent=user_agent, is_remembered=remember, now=utcnow())
+    db.session.commit()
+    return user.get_id()
+
+
 def _signed_in(app, user: User):
     client = app.test_client()
+    session_id = session_id_for(user)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     client.user = user
     return client
@@ -407,6 +421,8 @@ def route_urls(demo, contributor) -> dict[str, str]:
 
     synonyms = add_set("fab lab\nfablab").id
     db.session.commit()
+    session_id_for(contributor)
+    contributor_session = contributor.session_record_id
     workshop = f"/editions/{E24}/ateliers/{entry.workshop.slug}"
     return {
         "editions.home": "/", "editions.editions": "/editions", "editions.edition": f"/editions/{E24}",
@@ -436,6 +452,9 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "search.edit_synonym": f"/admin/synonymes/{synonyms}/modifier",
         "search.delete_synonym": f"/admin/synonymes/{synonyms}/supprimer",
         "search.restore_synonyms": "/admin/synonymes/defaut",
+        "accounts.sessions_page": "/compte/sessions",
+        "accounts.revoke_session": f"/compte/sessions/{contributor_session}/fermer",
+        "accounts.revoke_all": "/compte/sessions/fermer-toutes",
         "accounts.logout": "/deconnexion",
     }
 

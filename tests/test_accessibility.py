@@ -61,7 +61,7 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
     for path in ["/fiches/nouvelle", "/editions/nouvelle", "/editions/nec-sud-ouest-2024/programme",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions",
-                 "/admin/synonymes", "/admin/synonymes/nouveau"]:
+                 "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions"]:
         page.goto(live_server + path)
         if problems := violations(page):
             found[path] = problems

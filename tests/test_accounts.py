@@ -20,7 +20,7 @@ def html(response) -> str:
 def signed_in_as(client) -> int | None:
     with client.session_transaction() as session:
         user_id = session.get("_user_id")
-    return int(user_id) if user_id else None
+    return int(user_id.split(":", 1)[0]) if user_id else None
 
 
 # --- sign in / sign out -------------------------------------------------------------------------
@@ -135,10 +135,10 @@ class _TtySys:
 def test_cli_prompts_twice_on_a_terminal(runner, monkeypatch):
     monkeypatch.setattr(cli, "sys", _TtySys())
     result = runner.invoke(args=["users", "create", "tty@example.org", "--role", "admin"],
-                           input="mot-de-passe-tty-1\nmot-de-passe-tty-1\n")
+                           input="phrase-du-terminal-1\nphrase-du-terminal-1\n")
     assert result.exit_code == 0, result.output
     assert "Mot de passe" in result.output and "Confirmez le mot de passe" in result.output
-    assert user("tty@example.org").check_password("mot-de-passe-tty-1")
+    assert user("tty@example.org").check_password("phrase-du-terminal-1")
 
 
 def test_cli_on_a_terminal_refuses_two_different_passwords(runner, monkeypatch):
@@ -159,7 +159,7 @@ def test_cli_refuses_a_duplicate_email_in_french(runner, make_user):
 def test_cli_refuses_a_short_password_in_french(runner):
     result = runner.invoke(args=["users", "create", "court@example.org"], input="court\n")
     assert result.exit_code != 0
-    assert "Le mot de passe doit compter au moins 10 caractères." in result.output
+    assert "Le mot de passe doit compter au moins 12 caractères." in result.output
     assert user("court@example.org") is None
 
 

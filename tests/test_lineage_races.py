@@ -17,6 +17,7 @@ from commons.extensions import db
 from commons.kinds import EntryKind
 from commons.lineage.models import CarryProposal, Decision, DecisionLog, LineageLink, ProposalStatus
 from commons.lineage.services import carry_entries, propose_carry
+from tests.conftest import session_id_for
 
 WORKSHOP = "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique"
 
@@ -36,7 +37,7 @@ def setup(make_edition, make_workshop, make_entry, contributor):
 
 def session_cookie(app, user) -> str:
     serializer = app.session_interface.get_signing_serializer(app)
-    return "session=" + serializer.dumps({"_user_id": str(user.id), "_fresh": True})
+    return "session=" + serializer.dumps({"_user_id": session_id_for(user), "_fresh": True})
 
 
 def post_together(base_url: str, cookie: str, posts: list[tuple[str, dict]]) -> list[int]:

@@ -74,6 +74,10 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("search.restore_synonyms", "POST"): Role.ADMIN,
     ("editions.delete_edition_view", "POST"): Role.ADMIN,
     ("editions.delete_workshop_view", "POST"): Role.ADMIN,
+    ("accounts.sessions_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own sessions
+    # Ending sessions signs the visitor out: last but sign-out, which works signed out too.
+    ("accounts.revoke_session", "POST"): Role.CONTRIBUTOR,
+    ("accounts.revoke_all", "POST"): Role.CONTRIBUTOR,
     ("accounts.logout", "POST"): PUBLIC,
 }
 

@@ -1,25 +1,57 @@
-"""Accounts: users, roles, sign-in, and the `users` CLI."""
+"""Accounts: users, roles, sign-in, session records, throttling, audit, and the `users` CLI."""
 from flask import Blueprint, Flask
 
 bp = Blueprint("accounts", __name__)
 
+# HTTPS only, for a year, once a browser has seen it over HTTPS (not the subdomains: we do not
+# know what else runs under the domain).
+HSTS = "max-age=31536000"
 
-def init_app(app: Flask) -> None:
+
+def _secure_cookies(app: Flask) -> None:
+    """Secure cookies unless told this is development (plain http on 127.0.0.1) or a test."""
+    is_plain_http = app.config.get("COMMONS_ENV") == "development" or app.testing
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = not is_plain_http
+
+
+def _private_pages(response):
     from flask import request
     from flask_login import current_user
 
-    from commons.accounts import cli, routes  # noqa: F401  (registers views)
-    from commons.accounts.models import User
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    # A page for a signed-in person holds their name and forms: no cache, shared or not, keeps it.
+    if request.endpoint != "static" and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from flask import current_app, request, session
+    from flask_login import current_user
+
+    from commons.accounts import cli, clock, routes, sessions  # noqa: F401  (registers views)
     from commons.accounts.permissions import can
-    from commons.database import get_by_id, parse_int
     from commons.extensions import login_manager
 
+    _secure_cookies(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the sign-in page explains itself
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return get_by_id(User, number) if (number := parse_int(user_id)) is not None else None
+    def load_user(session_id: str):
+        config = current_app.config
+        user = sessions.load_user(session_id, now=clock.now(), lifetime=config["REMEMBER_COOKIE_DURATION"],
+                                  idle=config["SESSION_IDLE"])
+        if user is None:
+            # A revoked or expired session: forget it, and the remember-me cookie with it.
+            if session.get("_user_id") == session_id:
+                session.pop("_user_id", None)
+            if config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+                session["_remember"] = "clear"
+        return user
 
     @app.before_request
     def load_user_first():
@@ -28,6 +60,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             current_user._get_current_object()
 
+    app.after_request(_private_pages)
     app.jinja_env.globals["can"] = can
     app.register_blueprint(bp)
     app.cli.add_command(cli.users_cli)

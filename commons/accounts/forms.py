@@ -10,3 +10,4 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Mot de passe"), validators=[DataRequired(_l("Indiquez votre mot de passe."))])
     remember = BooleanField(_l("Rester connecté·e sur cet appareil"))
     next = HiddenField()
+
