@@ -140,6 +140,13 @@ def app_config(migrated_database, tmp_path) -> dict:
     return _config(migrated_database, tmp_path)
 
 
+def close_throttle_store(app: Flask) -> None:
+    """A Redis store's connections, closed with its app rather than by the garbage collector."""
+    store = app.extensions.pop("commons.throttle", None)
+    if hasattr(store, "close"):
+        store.close()
+
+
 @pytest.fixture
 def app(app_config) -> Iterator[Flask]:
     app = create_app(app_config)
@@ -157,6 +164,7 @@ def app(app_config) -> Iterator[Flask]:
         svc = app.extensions.get("commons.search")
         if svc is not None:
             svc.close()
+        close_throttle_store(app)
         db.session.remove()
         empty_database()
         db.engine.dispose()
@@ -181,6 +189,7 @@ def make_app(app_config) -> Iterator:
             svc = other.extensions.get("commons.search")
             if svc is not None:
                 svc.close()
+            close_throttle_store(other)
             db.session.remove()
             db.engine.dispose()
 

@@ -179,3 +179,38 @@ def test_cli_refuses_an_unknown_role(runner):
 
 def test_cli_module_uses_the_real_stdin_by_default():
     assert cli.sys is sys
+
+
+# --- the audit log ------------------------------------------------------------------------------
+
+def test_sign_in_and_sign_out_are_audited(client, contributor):
+    from commons.accounts.models import AuditEvent, AuditKind
+
+    client.post("/connexion", data={"email": contributor.email, "password": PASSWORD})
+    client.post("/deconnexion")
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.kind for e in events] == [AuditKind.SIGNED_IN, AuditKind.SIGNED_OUT]
+    assert {e.actor_id for e in events} == {contributor.id} == {e.subject_id for e in events}
+    assert all(e.address_hash and "127.0.0.1" not in e.address_hash for e in events)
+
+
+def test_prune_audit_deletes_events_older_than_the_retention(app, runner):
+    from datetime import timedelta
+
+    from commons.accounts import audit
+    from commons.accounts.models import AuditEvent, AuditKind
+    from commons.models import utcnow
+
+    now = utcnow()
+    for days in (400, 366, 364, 1):
+        audit.record(AuditKind.SIGN_IN_FAILED, now=now - timedelta(days=days), detail={"age": days})
+    db.session.commit()
+    result = runner.invoke(args=["users", "prune-audit"])
+    assert result.exit_code == 0, result.output
+    assert "2 événement(s) de plus de 365 jours supprimé(s)" in result.output
+    db.session.expire_all()
+    assert sorted(e.detail for e in db.session.scalars(sa.select(AuditEvent))) == ['{"age": 1}', '{"age": 364}']
+    app.config["AUDIT_RETENTION_DAYS"] = 30
+    assert runner.invoke(args=["users", "prune-audit"]).exit_code == 0
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1

@@ -18,7 +18,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from commons.errors import ServiceError
 
-HASH_METHOD = "scrypt:32768:8:1"
+SCRYPT = "scrypt:32768:8:1"
+HASH_METHOD = SCRYPT
 PASSWORD_MIN = 12
 # A shorter local part ("jo@…") would forbid too many good passwords to protect anything.
 LOCAL_PART_MIN = 3
