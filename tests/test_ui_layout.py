@@ -35,6 +35,7 @@ PUBLIC_PAGES = [
 ]
 
 SIGNED_IN_PAGES = [
+    "/compte/sessions",
     "/fiches/nouvelle",
     "/editions/nouvelle",
     "/editions/nec-sud-ouest-2024/programme",
