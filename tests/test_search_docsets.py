@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from whoosh import fields
@@ -26,9 +27,11 @@ from commons.entries.models import Entry, EntryStatus
 from commons.entries.services import create_entry, revise_entry
 from commons.extensions import db
 from commons.kinds import EntryKind
+from commons.search import facets
 from commons.search import query as uq
 from commons.search.docsets import DocSets, PostingsCache, docsets
 from commons.search.documents import PUBLISHED
+from commons.search.outcomes import Lineages
 from commons.search.schema import FACETS
 from commons.search.service import service
 
@@ -337,19 +340,49 @@ def brute_counts(searcher, q: wq.Query, fieldname: str) -> list[tuple[str, int]]
     return sorted(((v, n) for v, n in counts if n), key=lambda vc: (-vc[1], vc[0]))
 
 
-@pytest.mark.parametrize("variant", ["shared", "head"])
-def test_facet_counts_match_whoosh(index, variant):
-    sets = docsets(index.searcher, index.svc.postings_cache) if variant == "shared" else head_and_tail(index)
+def counted(index, variant: str, tmp_path, monkeypatch) -> facets.Facets:
+    """The searcher's Facets read as the engine reads them (columns, tags saved beside the
+    index), from posting lists only (as if every column had overflowed), or from the files."""
+    if variant == "postings":
+        monkeypatch.setattr(facets, "_ref_column", lambda reader, name: None)
+        return facets.Facets({}, SimpleNamespace(reader=lambda: index.reader))
+    searcher = SimpleNamespace(reader=lambda: index.reader, _commons_folder=tmp_path)
+    facets.Facets({}, searcher)  # saves the tag facets in tmp_path
+    saved = sorted(p.name for p in (tmp_path / facets.FACET_DIR).iterdir())
+    assert all(name.endswith("-tag.npz") for name in saved), saved  # the others have columns
+    assert len(saved) == len(index.reader.leaf_readers()), saved
+    if variant == "saved":  # reading postings again would fail: the files must serve
+        monkeypatch.setattr(facets, "_from_postings", None)
+    return facets.Facets({}, searcher)
+
+
+@pytest.mark.parametrize("variant", ["columns", "postings", "saved"])
+def test_facet_counts_match_whoosh(index, variant, tmp_path, monkeypatch):
+    sets = docsets(index.searcher, index.svc.postings_cache)
+    columns = counted(index, variant, tmp_path, monkeypatch)
+    size = index.reader.doc_count_all()
+    documents = Lineages(np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64))  # nothing collapses
     mismatches = []
     for raw in COUNT_QUERIES:
         base, final = compose(raw)
         # As engine.search counts: the status facet over the base, before the status filter;
         # the other facets over the documents of the allowed statuses.
         for fieldname, q in [("status", base), *((f, final) for f in FACETS if f != "status")]:
-            got = sets.counts(fieldname, sets.evaluate(q))
+            got = columns.counts(fieldname, columns.mask(sets.evaluate(q)), documents)
             if got != (expected := brute_counts(index.searcher, q, fieldname)):
                 mismatches.append(f"{raw!r} {fieldname}: {got}, Whoosh {expected}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_status_mask_matches_whoosh(index, tmp_path, monkeypatch):
+    columns = counted(index, "columns", tmp_path, monkeypatch)
+    published, archived = PUBLISHED, EntryStatus.ARCHIVED.value
+    for statuses in ([published], [archived], [published, archived]):
+        want = whoosh_docs(index.searcher, wq.Or([wq.Term("status", s) for s in statuses]))
+        mask = columns.having("status", statuses)
+        # Deleted documents may be set in the mask: searches only ask about live ones.
+        got = {d for d in np.flatnonzero(mask).tolist() if not index.reader.is_deleted(d)}
+        assert want and got == want, statuses
 
 
 # --- a Whoosh bug that whoosh_docs works around -------------------------------------------------

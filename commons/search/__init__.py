@@ -9,6 +9,9 @@
     applier.py    index work off the request path: a thread per process, or a worker
     query.py      the user's query syntax → Whoosh queries
     engine.py     searching: results, facets, highlights, suggestions
+    docsets.py    matching documents as sets, from posting lists cached per segment
+    ranking.py    exact BM25F and sort keys over whole columns (numpy)
+    facets.py     facet counts from per-document columns (numpy), saved beside the segments
     check.py      index vs database comparison
     cli.py        `flask search reindex | check | apply`
     expand.py     query-time expansion: synonyms and compound words

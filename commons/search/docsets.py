@@ -1,4 +1,4 @@
-"""Set algebra over posting lists: which documents match, counted per facet, in C speed.
+"""Set algebra over posting lists: which documents match, in C speed (facets.py counts them).
 
 Whoosh matchers walk postings one document at a time in Python: fine for the top 10 of a
 selective query, slow (hundreds of ms) for "every document containing 'numérique'" on
@@ -156,7 +156,6 @@ class DocSets:
         self._tails: dict = {}
         self.deleted = frozenset(off + d for r, off, _ in self.leaves if r.has_deletions() for d in r.deleted_docs_set)
         self._all = None
-        self._values: dict[str, list[str]] = {}
 
     def _segment_postings(self, reader, key, field: str, text: str) -> tuple[array, array]:
         cache_key = (key, field, text)
@@ -256,28 +255,6 @@ class DocSets:
         if self._all is None:
             self._all = frozenset(self._ints[:self.reader.doc_count_all()]) - self.deleted
         return self._all
-
-    def values(self, field: str) -> list[str]:
-        found = self._values.get(field)
-        if found is None:
-            found = self._values[field] = (list(self.reader.field_terms(field))
-                                           if field in self.reader.indexed_field_names() else [])
-        return found
-
-    def counts(self, field: str, docs: frozenset[int]) -> list[tuple[str, int]]:
-        """(value, count) of a facet among `docs`, most frequent first: C-level set
-        intersections with the value's head and tail parts (iterating the smaller side), no
-        Python loop per document, and no whole set made for this generation."""
-        if not docs:
-            return []
-        counts = []
-        for value in self.values(field):
-            head, tail = self.parts(field, value)
-            n = len(docs & head) + (len(docs & tail) if tail else 0)
-            if n:
-                counts.append((value, n))
-        counts.sort(key=lambda vc: (-vc[1], vc[0]))
-        return counts
 
     def evaluate(self, q: wq.Query) -> frozenset[int]:
         """The live documents matching `q` (deleted ones never come out)."""

@@ -10,6 +10,7 @@ not build 100,000 ORM objects.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -89,6 +90,19 @@ def _in_chunks(conn, query_for, ids: list[int], size: int = 900):
 # results of their own (the lineage page tells their story); a "nouveau" link has no source.
 SAME_OUTCOME = (Decision.PENDING, Decision.KEPT, Decision.REWORDED, Decision.DROPPED, Decision.REALISED)
 GROUPED = "1"  # value of the `grouped` field: the document may be collapsed with others
+
+
+def outcome_number(lineage: str) -> int:
+    """A lineage key as a number for the `outcome` column (outcomes.py reads numbers, not
+    strings): 64 bits of its hash, never 0, which means "not grouped"."""
+    number = int.from_bytes(hashlib.blake2b(lineage.encode(), digest_size=8).digest(), "big", signed=True)
+    return number or 1
+
+
+def _with_outcome(doc: Fields) -> Fields:
+    doc["outcome"] = outcome_number(doc["lineage"]) if doc.get("grouped") == GROUPED else 0
+    doc["year_number"] = int(doc["year"]) if str(doc.get("year", "")).isdigit() else 0
+    return doc
 
 
 def _lineage_edges(conn: sa.Connection, ids: set[int]) -> set[tuple[int, int]]:
@@ -184,7 +198,7 @@ def _load_entries(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
             doc["tag"] = " ".join(slug for slug, _ in entry_tags_)
         if ws_slug:
             doc.update(workshop=f"{ed_slug}/{ws_slug}", workshop_slug=ws_slug, workshop_title=ws_title)
-        docs[entry_id] = doc
+        docs[entry_id] = _with_outcome(doc)
     return docs
 
 
@@ -215,7 +229,7 @@ def _load_workshops(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
          ed_slug, ed_name, year) in _in_chunks(conn, query, ids):
         text = " ".join(filter(None, [markdown_to_text(description), markdown_to_text(report), axis,
                                       *extra.get(workshop_id, ())]))
-        docs[workshop_id] = {
+        docs[workshop_id] = _with_outcome({
             "key": doc_key("workshop", workshop_id), "type": "workshop", "doc_id": workshop_id,
             "title": title, "body": text, "status": PUBLISHED,
             "edition": ed_slug, "year": str(year), "edition_name": ed_name,
@@ -223,7 +237,7 @@ def _load_workshops(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
             "date": updated_at, "sort_date": _stamp(updated_at),
             # A programme copied to the next edition keeps its sessions' slugs: one session.
             "lineage": f"workshop:{slug}", "grouped": GROUPED,
-        }
+        })
     return docs
 
 
@@ -238,12 +252,12 @@ def _load_editions(conn: sa.Connection, ids: list[int]) -> dict[int, Fields]:
     docs = {}
     for edition_id, slug, name, year, place, venue, description, updated_at in _in_chunks(conn, query, ids):
         text = " ".join(filter(None, [place, venue, markdown_to_text(description)]))
-        docs[edition_id] = {
+        docs[edition_id] = _with_outcome({
             "key": doc_key("edition", edition_id), "type": "edition", "doc_id": edition_id,
             "title": name, "body": text, "status": PUBLISHED,
             "edition": slug, "year": str(year), "edition_name": name,
             "date": updated_at, "sort_date": _stamp(updated_at), "lineage": doc_key("edition", edition_id),
-        }
+        })
     return docs
 
 

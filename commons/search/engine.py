@@ -21,6 +21,7 @@ from commons.search.analysis import french_analyzer, normalise
 from commons.search.docsets import DocSets, docsets
 from commons.search.documents import PUBLISHED
 from commons.search.expand import Expander
+from commons.search.facets import facets as facets_of
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.outcomes import Lineages, also
 from commons.search.service import SearchService
@@ -156,14 +157,20 @@ class _Search:
     per_page: int
     sort: SearchSort
     expander: Expander
-    _allowed: set[int] | None = None
+    _allowed: np.ndarray | None = None
 
-    def allowed(self) -> set[int]:
+    def allowed(self) -> np.ndarray:
+        """Which documents have a status the search shows (a mask over every document)."""
         if self._allowed is None:
-            self._allowed = set()
-            for status in self.filters.get("status") or [PUBLISHED]:
-                self._allowed |= self.sets.term("status", status)
+            columns = facets_of(self.svc.facet_cache, self.searcher)
+            self._allowed = columns.having("status", self.filters.get("status") or [PUBLISHED])
         return self._allowed
+
+    def only_allowed(self, docs: frozenset[int]) -> frozenset[int]:
+        if not docs:
+            return frozenset()
+        idx = np.fromiter(docs, dtype=np.int64, count=len(docs))
+        return frozenset(idx[self.allowed()[idx]].tolist())
 
     def run(self, parsed: uq.ParsedQuery, any_word: bool = False) -> tuple[Outcome, wq.Query, wq.Query | None]:
         """The outcome of one (expanded) query; with `any_word`, its groups become alternatives.
@@ -173,8 +180,8 @@ class _Search:
         text_q = uq.text_query(matching)
         base_q = _base_query(parsed, text_q, self.filters)
         base = self.sets.evaluate(base_q)
-        lineages = Lineages.among(self.sets, self.searcher, base)
-        docs = base & self.allowed()
+        lineages = Lineages.of(ranking.columns(self.svc.facet_cache, self.searcher))
+        docs = self.only_allowed(base)
         total = lineages.total(docs)
         pages = max(1, -(-total // self.per_page))
         page = max(1, min(self.page, pages))
@@ -190,11 +197,13 @@ class _Search:
         return outcome, base_q, text_q
 
     def _facets(self, lineages: Lineages, base: frozenset[int], docs: frozenset[int]) -> dict:
+        columns = facets_of(self.svc.facet_cache, self.searcher)
         # Status counts ignore the status filter, so that "Archivée (3)" can be offered.
-        facets = {"status": lineages.counts("status", self.sets.counts("status", base), base)}
+        found = {"status": columns.counts("status", columns.mask(base), lineages)}
+        mask = columns.mask(docs)
         for name in ("type", "kind", "edition", "workshop", "tag"):
-            facets[name] = lineages.counts(name, self.sets.counts(name, docs), docs)
-        return facets
+            found[name] = columns.counts(name, mask, lineages)
+        return found
 
     def _hit(self, docnum: int, terms: frozenset[str]) -> Hit:
         stored = self.searcher.stored_fields(docnum)
@@ -216,9 +225,8 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
     if not typed.has_text:
         return outcome
     lexicon = cached_lexicon(svc.root.current().path)
-    allowed = context.allowed()
     outcome.suggestion = suggest(lexicon, typed, raw_query, outcome.total,
-                                 lambda q: len(context.sets.evaluate(_replace(base_q, text_q, q)) & allowed))
+                                 lambda q: len(context.only_allowed(context.sets.evaluate(_replace(base_q, text_q, q)))))
     if outcome.total:
         return outcome
     return _fallback(context, typed, outcome, exact) or outcome

@@ -24,12 +24,19 @@ KIND_BOOST = 2.0
 _LENGTH_OF_BYTE = np.array(_length_byte_cache, dtype=np.float64)
 
 
+# The schema's numeric columns (fields.COLUMN): read as arrays of every document.
+NUMERIC_COLUMNS = ("sort_date", "outcome", "year_number")
+
+
 class Columns:
-    """Per searcher: every document's date key and text field lengths, as arrays."""
+    """Per searcher: every document's date key, outcome number, year and text field
+    lengths, as arrays."""
 
     def __init__(self, segment_cache: dict, searcher):
         leaves = searcher.reader().leaf_readers()
         self.dates = _joined(segment_cache, leaves, "sort_date")
+        self.outcomes = _joined(segment_cache, leaves, "outcome")
+        self.years = _joined(segment_cache, leaves, "year_number")
         self.lengths = {name: _joined(segment_cache, leaves, name) for name in uq.TEXT_FIELDS}
 
 
@@ -39,8 +46,10 @@ def columns(segment_cache: dict, searcher) -> Columns:
     if found is None:
         found = searcher._commons_columns = Columns(segment_cache, searcher)
         live = {_segment_key(r) for r, _ in searcher.reader().leaf_readers()}
-        for stale in [k for k in segment_cache if k[0] not in live]:  # merged-away segments
-            del segment_cache[stale]
+        # Merged-away segments. list() copies the keys at once: the applier's thread may be
+        # adding some (facets.warm) while a request thread looks.
+        for stale in [k for k in list(segment_cache) if k[0] not in live]:
+            segment_cache.pop(stale, None)
     return found
 
 
@@ -59,9 +68,9 @@ def _read_column(reader, name: str) -> np.ndarray:
     """One segment's column in one read: numeric columns are fixed-size big-endian values
     (documents past the last written one take the default)."""
     count = reader.doc_count_all()
-    if name == "sort_date":
-        column = reader.column_reader("sort_date", translate=False) if reader.has_column("sort_date") else None
-        dtype, convert = ">i8", None
+    if name in NUMERIC_COLUMNS:
+        column = reader.column_reader(name, translate=False) if reader.has_column(name) else None
+        dtype, convert = ">" + (column._typecode if column is not None else "q"), None
     else:  # Whoosh keeps field lengths as one byte a document, decoded through a table
         column = reader._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
         dtype, convert = ">u1", _LENGTH_OF_BYTE

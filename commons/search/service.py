@@ -21,7 +21,7 @@ from flask import session as flask_session
 
 from commons.extensions import db
 from commons.models import utcnow
-from commons.search import applier, building
+from commons.search import applier, building, facets
 from commons.search.applier import Applier, ApplierMode
 from commons.search.docsets import PostingsCache
 from commons.search.documents import REGISTRY, count_all, doc_key, load_documents
@@ -172,6 +172,7 @@ class SearchService:
                 self._searcher = None
                 self.facet_cache.clear()
                 self.postings_cache.clear()
+            self._warm_facets()
             return folder
         finally:
             lock.release()
@@ -220,7 +221,17 @@ class SearchService:
             finally:
                 if not writer.is_closed:
                     writer.cancel()
+            self._warm_facets()
         return False
+
+    def _warm_facets(self) -> None:
+        """Read the new generation's facets now (the applier's thread, off the request path)
+        and save them beside its segments for the other processes."""
+        try:
+            searcher = self.searcher()
+            facets.warm(self.facet_cache, searcher, self._searcher_folder.path)
+        except (OSError, IndexUnavailable) as exc:  # the next search reads them itself
+            log.info("facettes non préparées : %s", exc)
 
     def _apply_batch(self, folder: Folder, writer) -> bool:
         """Apply up to APPLY_BATCH rows with the write lock held (the writer holds it).
@@ -291,6 +302,7 @@ class SearchService:
                     self.root.forget()
                     folder = self.folder()
                     s = folder.ix.searcher()
+                s._commons_folder = folder.path  # where facets.py saves what it read
                 self._searcher, self._searcher_folder = s, folder
                 self.postings_cache.resize(self.cache_budget(s.doc_count_all()))
             return s
@@ -310,6 +322,7 @@ class SearchService:
             # reading it holds its own reference; retired searchers must not keep them alive.
             searcher.__dict__.pop("_commons_docsets", None)
             searcher.__dict__.pop("_commons_columns", None)
+            searcher.__dict__.pop("_commons_facets", None)
             self._retired.append((now, searcher))
         while self._retired and (now - self._retired[0][0] > RETIRE_SECONDS or len(self._retired) > 8):
             self._retired.pop(0)[1].close()
