@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import OrderedDict
 
 from whoosh import query as wq
@@ -68,23 +68,20 @@ class ByteLRU:
 
 class PostingsCache:
     """What successive searchers share, bounded in bytes: per segment, the raw postings of a
-    term (segments never change), the head's document sets (valid while the head's segments
-    keep their place), and a few stored fields of documents (`DocSets.fields`). `limit` is
-    the budget of the three together, in bytes."""
+    term (segments never change), and the head's document sets (valid while the head's
+    segments keep their place). `limit` is the budget of both together, in bytes."""
 
     def __init__(self, limit: int = POSTINGS_BYTES + SETS_BYTES):
         self.arrays = ByteLRU(0)
         self.head_sets = ByteLRU(0)
-        self.stored = ByteLRU(0)
         self._ints: list[int] = []
         self.resize(limit)
 
     def resize(self, limit: int) -> None:
-        """Split a budget in bytes between postings, sets and fields, evicting what no longer fits."""
+        """Split a budget in bytes between postings and sets, evicting what no longer fits."""
         share = limit * POSTINGS_BYTES // (POSTINGS_BYTES + SETS_BYTES)
         self.limit = limit
-        for lru, part in ((self.arrays, share), (self.head_sets, (limit - share) * 7 // 8),
-                          (self.stored, (limit - share) // 8)):
+        for lru, part in ((self.arrays, share), (self.head_sets, limit - share)):
             lru.limit = part
             lru.trim()
 
@@ -102,7 +99,6 @@ class PostingsCache:
     def clear(self) -> None:
         self.arrays.clear()
         self.head_sets.clear()
-        self.stored.clear()
         self._ints = []
 
 
@@ -171,23 +167,6 @@ class DocSets:
             ids, _ = self._segment_postings(reader, seg_key, field, text)
             out.update(map(self._leaf_ints[off].__getitem__, ids))
         return frozenset(out)
-
-    def fields(self, docnums, names: tuple[str, ...]) -> dict[int, dict]:
-        """Some stored fields of documents, kept across generations by (segment, document)
-        (a segment's documents never change): collapsing lineages reads the same carried
-        entries for most queries, and reading stored fields costs ~40 µs a document."""
-        out = {}
-        starts = [off for _r, off, _k in self.leaves]
-        for d in docnums:
-            reader, off, seg_key = self.leaves[bisect_right(starts, d) - 1]
-            key = (seg_key, d - off, names)
-            found = self._cache.stored.get(key)
-            if found is None:
-                stored = reader.stored_fields(d - off)
-                found = {name: stored[name] for name in names if name in stored}
-                self._cache.stored.put(key, found, 200 + sum(len(str(v)) for v in found.values()))
-            out[d] = found
-        return out
 
     def postings(self, field: str, text: str):
         """(offset, ids, weights) of a term in each segment: the cached arrays, deleted ids included."""
