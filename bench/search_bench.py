@@ -92,6 +92,7 @@ def build_query_sets(docs: list[dict], per_class: int, seed: int = 7) -> tuple[d
             a, b = (w.strip(".,;:").lower() for w in words[i:i + 2])
             if TOKEN.fullmatch(a) and TOKEN.fullmatch(b) and len(a) > 3 and len(b) > 3:
                 pairs.append((a, b))
+    sampled_pairs = len(pairs)  # phrase() consumes them
     ranked = [w for w, _ in df.most_common()]
     top = max(1, len(ranked) // 50)
     buckets = {"frequent": ranked[:top], "rare": [w for w in ranked[top:] if df[w] <= 3],
@@ -139,7 +140,7 @@ def build_query_sets(docs: list[dict], per_class: int, seed: int = 7) -> tuple[d
                       "filter": [filter_query() for _ in range(per_class)],
                       "phrase": [{"q": phrase()} for _ in range(per_class)]}
     vocab = {"distinct_words": len(df), "frequent": top, "rare": sum(1 for w in ranked if df[w] <= 3),
-             "adjacent_pairs_sampled": len(pairs)}
+             "adjacent_pairs_sampled": sampled_pairs}
     return sets, vocab
 
 

@@ -38,8 +38,8 @@ DEFAULTS = {
     "SEARCH_APPLIER": ApplierMode.THREAD.value,
     # After a wake-up, wait this long for more commits to join the same index commit.
     "SEARCH_APPLY_DELAY": 0.05,
-    # At most one index commit per interval per host: each commit is a new generation that
-    # every process must reopen and whose facet sets it must extend.
+    # At most about one index commit per interval per host: each commit is a new generation
+    # that every process must reopen, and merges the small segments of the ones before.
     "SEARCH_APPLY_INTERVAL": 0.5,
     # How often an idle applier looks at the outbox for other processes' commits.
     "SEARCH_POLL_SECONDS": 2.0,
@@ -49,9 +49,13 @@ DEFAULTS = {
 class Applier:
     """The background catch-up loop of one process (restarted after a fork)."""
 
-    def __init__(self, app: Flask, catch_up, config: dict):
+    def __init__(self, app: Flask, catch_up, config: dict, host_applied_at=lambda: 0.0):
         self.app = app
         self._catch_up = catch_up
+        # When any process of this host last applied (wall clock): the interval is the
+        # host's, not each process's, or four workers would commit the index four times as
+        # often, each commit re-merging small segments (most of the CPU of a busy minute).
+        self._host_applied_at = host_applied_at
         self.delay = float(config["SEARCH_APPLY_DELAY"])
         self.interval = float(config["SEARCH_APPLY_INTERVAL"])
         self.poll = float(config["SEARCH_POLL_SECONDS"])
@@ -98,7 +102,7 @@ class Applier:
                 if self._stop.is_set():
                     return
                 if woken:
-                    since = time.monotonic() - self._last_apply
+                    since = min(time.monotonic() - self._last_apply, time.time() - self._host_applied_at())
                     self._stop.wait(max(self.delay, self.interval - since))
                 if self._stop.is_set():
                     return  # no database work once asked to stop: the engine may be going away

@@ -85,8 +85,15 @@ class SearchService:
     @property
     def applier(self) -> Applier:
         if self._applier is None:
-            self._applier = Applier(self.app, self.catch_up, self.config)
+            self._applier = Applier(self.app, self.catch_up, self.config, self._applied_at)
         return self._applier
+
+    def _applied_at(self) -> float:
+        """When a process of this host last applied the outbox (the state file's time)."""
+        try:
+            return (self.root.current().path / STATE).stat().st_mtime
+        except (OSError, IndexMissing, IndexBroken):
+            return 0.0
 
     def committed(self) -> None:
         """A transaction wrote outbox rows: get them applied, off the request path but inline."""
