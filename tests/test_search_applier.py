@@ -140,3 +140,24 @@ def test_flask_search_worker_applies_commits_and_stops_on_sigterm(app, edition):
 def test_an_unknown_applier_mode_stops_the_start(app_config):
     with pytest.raises(RuntimeError, match="SEARCH_APPLIER"):
         create_app({**app_config, "SEARCH_APPLIER": "sometimes"})
+
+
+def test_the_interval_between_index_commits_is_the_hosts(app):
+    """Another worker of the host applied a moment ago: this one waits out the interval
+    before committing the index again, though it never applied itself."""
+    from commons.search.applier import Applier
+
+    steps: list[float] = []
+    config = {"SEARCH_APPLY_DELAY": 0.01, "SEARCH_APPLY_INTERVAL": 0.6, "SEARCH_POLL_SECONDS": 30}
+
+    def applier(host_applied_at: float) -> float:
+        steps.clear()
+        worker = Applier(app, lambda: steps.append(time.monotonic()) or True, config, lambda: host_applied_at)
+        woken = time.monotonic()
+        worker.wake()
+        assert wait_until(lambda: steps, seconds=5)
+        worker.stop(final=True)
+        return steps[0] - woken
+
+    assert applier(host_applied_at=0.0) < 0.4  # nobody applied lately: only the short delay
+    assert applier(host_applied_at=time.time()) >= 0.5  # another process just did
