@@ -205,15 +205,17 @@ def timed_child(cmd: list[str], cwd: Path, env: dict) -> dict:
 
 
 class Gunicorn:
-    """`gunicorn -w N` (sync workers) on 127.0.0.1, serving `app` from `cwd`."""
+    """`gunicorn -w N` on 127.0.0.1 (sync workers, or gthread with `threads` each), serving `app` from `cwd`."""
 
-    def __init__(self, cwd: Path, env: dict, workers: int = 4, app: str = "wsgi:app", wait_path: str = "/"):
+    def __init__(self, cwd: Path, env: dict, workers: int = 4, app: str = "wsgi:app", wait_path: str = "/",
+                 threads: int = 1):
         import tempfile
 
         self.port = free_port()
         self.ready = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
+        kind = ["-k", "sync"] if threads <= 1 else ["-k", "gthread", "--threads", str(threads)]
         self.proc = subprocess.Popen(
-            [PY, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_conf.py"), "-w", str(workers), "-k", "sync",
+            [PY, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_conf.py"), "-w", str(workers), *kind,
              "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "120", app],
             cwd=cwd, env=dict(env, BENCH_READY_DIR=str(self.ready)))
         self.workers = workers

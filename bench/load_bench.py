@@ -318,7 +318,7 @@ def wait_converged(repo: Path, env: dict, limit: float) -> dict:
 
 def run_one(repo: Path, database: str, entries: int, args) -> dict:
     report: dict = {"commit": repo_commit(repo), "script": "load_bench", "repo": str(repo), "database": database, "entries": entries,
-                    "smoke": args.smoke, "workers": args.workers, "load_start": loadavg()}
+                    "smoke": args.smoke, "workers": args.workers, "threads": args.threads, "load_start": loadavg()}
     workdir = Path(args.workdir)
     with stage(report, "a_corpus") as rec:
         db_url, work = prepare_corpus(repo, database, entries, workdir, args.keep, report)
@@ -339,7 +339,7 @@ def run_one(repo: Path, database: str, entries: int, args) -> dict:
     fresh_words = words[2 * (per_class + 1):]
 
     with stage(report, "b_start") as rec:
-        server = Gunicorn(repo, env, workers=args.workers, wait_path=None)
+        server = Gunicorn(repo, env, workers=args.workers, wait_path=None, threads=args.threads)
         rec["memory_at_start"] = server.memory()
     try:
         admin = None
@@ -461,7 +461,8 @@ def run_one(repo: Path, database: str, entries: int, args) -> dict:
             entry_urls = [p for p in mix if p.startswith("/fiches/") and p.count("/") == 2]
             entry = load_run(server.port, entry_urls, args.readers, args.duration, seed=3)
             server.stop()
-            with Gunicorn(BENCH, env, workers=args.workers, app="bare_app:app", wait_path="/") as bare_server:
+            with Gunicorn(BENCH, env, workers=args.workers, app="bare_app:app", wait_path="/",
+                          threads=args.threads) as bare_server:
                 bare = load_run(bare_server.port, ["/"], args.readers, args.duration, seed=4)
             rec.update({"entry_page": entry, "bare_view": bare,
                         "ratio": round(entry["req_per_s"] / max(bare["req_per_s"], 0.001), 3)})
@@ -528,6 +529,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, nargs="+", default=[20000])
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker: 1 = sync workers, more = gthread workers")
     parser.add_argument("--repo", default=str(ROOT), help="the checkout to measure (default: this one)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the script works, not the targets")
     parser.add_argument("--duration", type=float, default=30, help="seconds of each load phase")

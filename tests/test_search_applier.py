@@ -161,3 +161,41 @@ def test_the_interval_between_index_commits_is_the_hosts(app):
 
     assert applier(host_applied_at=0.0) < 0.4  # nobody applied lately: only the short delay
     assert applier(host_applied_at=time.time()) >= 0.5  # another process just did
+
+
+def test_searches_and_the_applier_can_read_the_index_at_the_same_time(app, demo):
+    """A gthread worker answers searches in several threads while its applier reads the new
+    segments' facets: they share the searcher's open files, read by seek + read. Thread
+    switches forced as often as possible make any interleaving show as a damaged block."""
+    import sys
+    import threading
+
+    from commons.search.engine import search
+
+    svc = service()
+    svc.rebuild(wait=30)
+    words = ["médiation", "accueil", "écoute", "numérique", "parentalité", "école", "communs", "inclusion"]
+    errors: list[BaseException] = []
+
+    def searching(offset: int) -> None:
+        with app.app_context():
+            try:
+                for i in range(30):
+                    search(svc, words[(i + offset) % len(words)], {})
+                    if i % 10 == 0:  # new facet arrays to read, as after an index commit
+                        svc.facet_cache.clear()
+                        svc._warm_facets()
+            except BaseException as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=searching, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        sys.setswitchinterval(switch)
+    assert not errors, errors[:3]

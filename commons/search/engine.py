@@ -218,6 +218,15 @@ def search(svc: SearchService, raw_query: str, filters: dict[str, list[str]], pa
     (unless `exact`), else those of any of its words, and say so (`Outcome.fallback`)."""
     typed = uq.parse(raw_query)
     svc.prepare_search()
+    # Whoosh without mmap reads a searcher's files by seek + read on shared handles: two
+    # threads reading at once would interleave and read garbage ("damaged postings block").
+    # One search at a time per process; searches are CPU-bound, the GIL allowed no more.
+    with svc.reading:
+        return _search(svc, typed, raw_query, filters, page, per_page, sort, exact)
+
+
+def _search(svc: SearchService, typed: uq.ParsedQuery, raw_query: str, filters: dict[str, list[str]], page: int,
+            per_page: int, sort: SearchSort, exact: bool) -> Outcome:
     searcher = svc.searcher()
     context = _Search(svc, searcher, docsets(searcher, svc.postings_cache), _merged_filters(typed, filters),
                       page, max(1, min(per_page, PER_PAGE_MAX)), sort, _expander(searcher))

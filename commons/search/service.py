@@ -71,6 +71,9 @@ class SearchService:
         self.root = Root(app.config["COMMONS_INDEX_DIR"])
         self.config = {k: app.config.get(k, v) for k, v in DEFAULTS.items()}
         self._lock = threading.RLock()
+        # Held while anything reads through the shared searcher (engine.search, facets.warm):
+        # its files are read by seek + read on shared handles, which threads must not interleave.
+        self.reading = threading.RLock()
         self._searcher = None
         self._searcher_folder = None
         self._retired: list[tuple[float, object]] = []
@@ -235,8 +238,9 @@ class SearchService:
         """Read the new generation's facets now (the applier's thread, off the request path)
         and save them beside its segments for the other processes."""
         try:
-            searcher = self.searcher()
-            facets.warm(self.facet_cache, searcher, self._searcher_folder.path)
+            with self.reading:
+                searcher = self.searcher()
+                facets.warm(self.facet_cache, searcher, self._searcher_folder.path)
         except (OSError, IndexUnavailable) as exc:  # the next search reads them itself
             log.info("facettes non préparées : %s", exc)
 
