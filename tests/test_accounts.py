@@ -214,3 +214,51 @@ def test_prune_audit_deletes_events_older_than_the_retention(app, runner):
     assert runner.invoke(args=["users", "prune-audit"]).exit_code == 0
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1
+
+
+# --- how a person is named: never by their address -------------------------------------------------
+
+def test_a_person_is_named_by_display_name_else_structure_else_a_number(app, demo, make_user):
+    from commons.editions.models import Structure
+
+    user = make_user()
+    assert user.name == f"Contributeur·rice n°{user.id}"
+    fibre = db.session.scalar(sa.select(Structure).where(Structure.name == "La Fibre64"))
+    user.structure_id = fibre.id
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).name == "La Fibre64"
+    db.session.get(User, user.id).display_name = "Camille Martin"
+    assert db.session.get(User, user.id).name == "Camille Martin"
+
+
+# Pages whose purpose is to show addresses to their reader: one's own account, and the links an
+# admin must pass on to each address. Every other page is checked below.
+SHOWS_ADDRESSES = {"accounts.profile_page", "accounts.relay_links"}
+
+
+def test_no_page_shows_an_address_or_its_local_part(app, client, signed_in, make_user, route_urls, contributor):
+    """The contributor of route_urls has no display name and authored a revision, a carry
+    proposal and a decision: history, recent changes, lineage and the API name them by number."""
+    from commons.entries.models import Entry
+    from commons.entries.services import revise_entry
+    from tests.test_permissions import MATRIX
+
+    entry = db.session.get(Entry, int(route_urls["entries.show"].rsplit("/", 1)[1]))
+    revise_entry(entry, base_revision=entry.revision_number, author=contributor, kind=entry.kind,
+                 title=entry.title + " (révisée)", body=entry.body + "\n\nAjout.", tags=entry.tag_names,
+                 workshop=entry.workshop, summary="Précision")
+    db.session.commit()
+    local = contributor.email.split("@", 1)[0]
+    assert len(local) >= 8  # long enough not to match by chance
+    shown = {}
+    for visitor in (client, signed_in(make_user(Role.ADMIN))):
+        for (endpoint, method) in MATRIX:
+            if method != "GET" or endpoint in SHOWS_ADDRESSES or endpoint == "static":
+                continue
+            page = visitor.get(route_urls[endpoint]).get_data(as_text=True)
+            if local in page or contributor.email in page:
+                shown[endpoint] = page.count(local)
+    assert shown == {}
+    changes = unescape(client.get("/modifications").get_data(as_text=True))
+    assert f"Contributeur·rice n°{contributor.id}" in changes

@@ -158,3 +158,20 @@ def test_prune_forgets_stale_counters(app, client, runner, contributor, now):
     assert result.exit_code == 0, result.output
     if not app.config.get("REDIS_URL"):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ThrottleCounter)) == 0
+
+
+# --- Redis unreachable ----------------------------------------------------------------------------
+
+def test_an_unreachable_redis_falls_back_to_the_database(app, client, contributor, now, caplog):
+    """REDIS_URL set, nobody listening: sign-in still answers (not a 500), the counts and the
+    lock live in the database meanwhile, and the warning is logged once, not per request."""
+    from tests.conftest import _free_port
+
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{_free_port()}/0"
+    app.extensions.pop("commons.throttle", None)  # the store is made again, on the closed port
+    with caplog.at_level("WARNING", logger="commons.accounts.throttle"):
+        assert attempt(client, contributor.email, PASSWORD)[0] == 302
+        statuses = [attempt(app.test_client(), contributor.email)[0] for _ in range(5)]
+    assert statuses == [422] * 4 + [429]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ThrottleCounter)) == 2  # account, address
+    assert caplog.text.count("Redis injoignable") == 1

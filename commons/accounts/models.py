@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commons.extensions import db
 from commons.models import TimestampMixin, enum_column, utcnow
@@ -41,13 +42,23 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     structure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("structures.id", ondelete="SET NULL"))
 
+    # Named by string: accounts sits below editions and does not import it. Joined, so that a
+    # page naming authors (history, recent changes) reads the structure's name with the user,
+    # never from its template.
+    structure = relationship("Structure", lazy="joined", viewonly=True)
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@", 1)[0]
+        """What the product shows for this person: never their address, nor a part of it."""
+        if self.display_name:
+            return self.display_name
+        if self.structure is not None:
+            return self.structure.name
+        return _("Contributeur·rice n°%(id)s", id=self.id)
 
     # The server-side session this request was loaded through (commons/accounts/sessions.py);
     # plain attributes, set by the user loader or at sign-in, never stored.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from commons.accounts.models import ThrottleCounter
 from commons.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,13 @@ def _from_epoch(value: float) -> datetime:
 class RedisStore:
     def __init__(self, url: str, prefix: str):
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # One immediate retry (a dropped pooled connection), not redis-py's default ten with
+        # back-off: while Redis is down, each call would wait seconds before the database stands in.
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
+                                           retry=Retry(NoBackoff(), 1))
         self.prefix = prefix + "throttle:"
         self._fail = self.client.register_script(_FAIL_SCRIPT)
 
@@ -173,11 +181,60 @@ class RedisStore:
         self.client.close()
 
 
+class FallbackStore:
+    """Redis, or the database for a call Redis cannot answer: a Redis outage must not turn
+    sign-in into a 500. The counts of an outage live in the database, and a lock made there
+    still holds once Redis is back (this process then asks both stores); the warning is logged
+    once per outage, not per request."""
+
+    def __init__(self, primary: RedisStore, fallback: DatabaseStore):
+        self.primary, self.fallback = primary, fallback
+        self.is_down = False
+        self.has_fallback_counts = False  # this process counted in the database during an outage
+
+    def _call(self, name: str, *args):
+        import redis
+
+        try:
+            result = getattr(self.primary, name)(*args)
+        except redis.RedisError as exc:
+            if not self.is_down:
+                log.warning("Redis injoignable pour le limiteur de connexion (%s) : compteurs dans la base "
+                            "de données en attendant.", exc)
+                self.is_down = True
+            self.has_fallback_counts = self.has_fallback_counts or name == "fail"
+            return getattr(self.fallback, name)(*args)
+        if self.is_down:
+            log.warning("Redis de nouveau joignable : compteurs du limiteur de connexion dans Redis.")
+            self.is_down = False
+        return result
+
+    def locked_until(self, keys: list[str], now: datetime) -> datetime | None:
+        here = self._call("locked_until", keys, now)
+        # Counts made during an outage stay in the database: their locks still hold after it.
+        there = self.fallback.locked_until(keys, now) if self.has_fallback_counts and not self.is_down else None
+        return max((t for t in (here, there) if t is not None), default=None)
+
+    def fail(self, limit: Limit, now: datetime) -> datetime | None:
+        return self._call("fail", limit, now)
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)
+        self.fallback.clear(key)
+
+    def prune(self, now: datetime, window: timedelta) -> int:
+        return self.fallback.prune(now, window)
+
+    def close(self) -> None:
+        self.primary.close()
+
+
 def store_for(extensions: dict, config: Mapping) -> Store:
-    """The app's store, made once: Redis when REDIS_URL is set, else the database."""
+    """The app's store, made once: Redis (the database standing in when it is unreachable) when
+    REDIS_URL is set, else the database."""
     store = extensions.get("commons.throttle")
     if store is None:
         url = config.get("REDIS_URL")
-        store = RedisStore(url, config["REDIS_KEY_PREFIX"]) if url else DatabaseStore()
+        store = FallbackStore(RedisStore(url, config["REDIS_KEY_PREFIX"]), DatabaseStore()) if url else DatabaseStore()
         extensions["commons.throttle"] = store
     return store
