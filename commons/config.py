@@ -51,6 +51,26 @@ def load_secret_key(instance_path: str) -> str:
     raise RuntimeError(f"clé secrète vide dans {path}")
 
 
+JOIN_DEFAULTS = {
+    # Who may get an account (commons/accounts/signup.py): "open", "approval" or "closed".
+    "SIGNUP_MODE": "approval",
+    # Sign-up requests per client address, and reset requests per address and per email, in
+    # the sign-in throttle's store: a lock after the limit, for the window, doubling after.
+    "SIGNUP_ADDRESS_LIMIT": 5,
+    "RESET_ACCOUNT_LIMIT": 3,
+    "RESET_ADDRESS_LIMIT": 10,
+    "REQUEST_WINDOW_SECONDS": 3600,
+    # Outgoing mail (commons/accounts/mail.py); without MAIL_SERVER, admins see the links to
+    # pass on at /admin/liens.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "communs@localhost",
+}
+
+
 def defaults(instance_path: str) -> dict:
     """What every app starts from, the test apps included; the environment overrides some."""
     return {
@@ -88,6 +108,7 @@ def defaults(instance_path: str) -> dict:
         "COMMONS_BASE_URL": "http://127.0.0.1:5000",
         # How many reverse proxies set X-Forwarded-For/Proto/Host in front of the app (0: trust none).
         "COMMONS_PROXY_COUNT": 0,
+        **JOIN_DEFAULTS,
     }
 
 
@@ -107,6 +128,9 @@ def from_environment(instance_path: str) -> dict:
         config["REMEMBER_COOKIE_DURATION"] = timedelta(days=float(env["COMMONS_REMEMBER_DAYS"]))
     if env.get("REDIS_URL"):
         config["REDIS_URL"] = env["REDIS_URL"]
+    config.update(_mail_from_environment(env))
+    if env.get("COMMONS_SIGNUP_MODE"):
+        config["SIGNUP_MODE"] = env["COMMONS_SIGNUP_MODE"]
     if env.get("AUDIT_RETENTION_DAYS"):
         config["AUDIT_RETENTION_DAYS"] = int(env["AUDIT_RETENTION_DAYS"])
     if env.get("PAGE_CACHE_MB"):  # pages kept for anonymous readers, per process (0: none)
@@ -114,3 +138,13 @@ def from_environment(instance_path: str) -> dict:
     if env.get("SEARCH_APPLIER"):  # thread (default), worker or inline: see commons/search/applier.py
         config["SEARCH_APPLIER"] = env["SEARCH_APPLIER"]
     return config
+
+
+def _mail_from_environment(env) -> dict:
+    found: dict = {key: env[key] for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM")
+                   if env.get(key)}
+    if env.get("MAIL_PORT"):
+        found["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("MAIL_USE_TLS"):
+        found["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].strip().lower() in {"1", "true", "yes", "on"}
+    return found

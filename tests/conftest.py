@@ -293,6 +293,40 @@ def signed_in(app):
     return lambda user: _signed_in(app, user)
 
 
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """fake_clock.moment is what the account views believe the time is; .advance(hours=…) moves it."""
+    from datetime import timedelta
+
+    from commons.accounts import clock
+    from commons.models import utcnow
+
+    class Clock:
+        moment = utcnow()
+
+        def advance(self, **delta) -> None:
+            self.moment += timedelta(**delta)
+
+    fake = Clock()
+    monkeypatch.setattr(clock, "now", lambda: fake.moment)
+    return fake
+
+
+def relay_token(purpose, *, email: str | None = None, user: User | None = None) -> str:
+    """The raw token of the newest unused link of `purpose` kept for admins (no mail server)."""
+    from commons.accounts.models import AccountToken
+
+    query = sa.select(AccountToken).where(AccountToken.purpose == purpose, AccountToken.relay_token.is_not(None))
+    if email is not None:
+        query = query.where(AccountToken.email == email)
+    if user is not None:
+        query = query.where(AccountToken.user_id == user.id)
+    db.session.expire_all()
+    row = db.session.scalar(query.order_by(AccountToken.id.desc()))
+    assert row is not None, f"no {purpose} link kept for relay"
+    return row.relay_token
+
+
 # --- factories ---------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -432,6 +466,7 @@ def route_urls(demo, contributor) -> dict[str, str]:
     db.session.commit()
     session_id_for(contributor)
     contributor_session = contributor.session_record_id
+    links = account_links(contributor)
     workshop = f"/editions/{E24}/ateliers/{entry.workshop.slug}"
     return {
         "editions.home": "/", "editions.editions": "/editions", "editions.edition": f"/editions/{E24}",
@@ -465,7 +500,41 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "accounts.revoke_session": f"/compte/sessions/{contributor_session}/fermer",
         "accounts.revoke_all": "/compte/sessions/fermer-toutes",
         "accounts.logout": "/deconnexion",
+        "accounts.join": "/inscription", "accounts.forgot_password": "/mot-de-passe/oubli",
+        "accounts.choose_password": f"/mot-de-passe/nouveau/{links['reset']}",
+        "accounts.accept_invitation": f"/invitation/{links['invitation']}",
+        "accounts.profile_page": "/compte", "accounts.change_password": "/compte/mot-de-passe",
+        "accounts.change_email": "/compte/adresse", "accounts.confirm_email": f"/compte/adresse/{links['confirm']}",
+        "accounts.join_requests": "/admin/demandes",
+        "accounts.approve_request": f"/admin/demandes/{links['request']}/approuver",
+        "accounts.refuse_request": f"/admin/demandes/{links['request']}/refuser",
+        "accounts.invitations_page": "/admin/invitations", "accounts.relay_links": "/admin/liens",
     }
+
+
+def account_links(user: User) -> dict:
+    """A pending sign-up request (for a demo structure) and one link of each kind, for `user`;
+    kept for an admin to relay, so that /admin/liens lists them."""
+    from commons.accounts import tokens
+    from commons.accounts.models import JoinRequest, TokenPurpose
+    from commons.editions.models import Structure
+    from commons.models import utcnow
+
+    now = utcnow()
+    structure = db.session.scalar(sa.select(Structure).order_by(Structure.name))
+    request = JoinRequest(email="demande@example.org", display_name="Camille Demande", department="40",
+                          structure_id=structure.id if structure else None, role_asked=Role.FACILITATOR,
+                          reason="Animer l'atelier des communs.\nEt le suivant.", created_at=now)
+    db.session.add(request)
+    links = {
+        "reset": tokens.issue(TokenPurpose.RESET_PASSWORD, now=now, user=user, keep_for_relay=True),
+        "invitation": tokens.issue(TokenPurpose.INVITATION, now=now, email="invitee@example.org",
+                                   role=Role.CONTRIBUTOR, keep_for_relay=True),
+        "confirm": tokens.issue(TokenPurpose.CONFIRM_EMAIL, now=now, user=user, email="nouvelle@example.org",
+                                keep_for_relay=True),
+    }
+    db.session.commit()
+    return {**links, "request": request.id}
 
 
 # --- browser -----------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ PUBLIC_PAGES = [
     "/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024",
     "/actions/suivi",
     "/connexion",
+    "/inscription",
+    "/mot-de-passe/oubli",
     "/nulle-part",
 ]
 
@@ -61,7 +63,8 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
     for path in ["/fiches/nouvelle", "/editions/nouvelle", "/editions/nec-sud-ouest-2024/programme",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions",
-                 "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions"]:
+                 "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions", "/compte",
+                 "/admin/demandes", "/admin/invitations", "/admin/liens"]:
         page.goto(live_server + path)
         if problems := violations(page):
             found[path] = problems
@@ -70,4 +73,26 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
     page.get_by_role("button", name="Créer la fiche").click()
     if problems := violations(page):
         found["form with errors"] = problems
+    assert found == {}
+
+
+def test_account_link_pages_have_no_axe_violations(page, live_server, demo, contributor, browser_login):
+    """The pages behind the links (set a password, an invitation, a new address), a refused link,
+    and the sign-up form shown again with its errors."""
+    from tests.conftest import account_links
+
+    links = account_links(contributor)
+    browser_login(page, Role.ADMIN)
+    found = {}
+    for path in [f"/mot-de-passe/nouveau/{links['reset']}", f"/invitation/{links['invitation']}",
+                 f"/compte/adresse/{links['confirm']}", "/invitation/pas-un-vrai-jeton-0000000000000",
+                 "/admin/demandes", "/admin/liens"]:
+        page.goto(live_server + path)
+        if problems := violations(page):
+            found[path] = problems
+    page.goto(live_server + "/inscription")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    page.get_by_role("alert").wait_for()
+    if problems := violations(page):
+        found["sign-up form with errors"] = problems
     assert found == {}

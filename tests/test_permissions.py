@@ -41,6 +41,15 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("api.search", "GET"): PUBLIC,
     ("accounts.login", "GET"): PUBLIC,
     ("accounts.login", "POST"): PUBLIC,
+    ("accounts.join", "GET"): PUBLIC,
+    ("accounts.join", "POST"): PUBLIC,
+    ("accounts.forgot_password", "GET"): PUBLIC,
+    ("accounts.forgot_password", "POST"): PUBLIC,
+    ("accounts.choose_password", "GET"): PUBLIC,  # the link is the proof: whoever holds it
+    ("accounts.choose_password", "POST"): PUBLIC,
+    ("accounts.accept_invitation", "GET"): PUBLIC,
+    ("accounts.accept_invitation", "POST"): PUBLIC,
+    ("accounts.confirm_email", "GET"): PUBLIC,
     ("static", "GET"): PUBLIC,
     ("entries.create", "GET"): Role.CONTRIBUTOR,
     ("entries.create", "POST"): Role.CONTRIBUTOR,
@@ -75,6 +84,17 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("editions.delete_edition_view", "POST"): Role.ADMIN,
     ("editions.delete_workshop_view", "POST"): Role.ADMIN,
     ("accounts.sessions_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own sessions
+    ("accounts.profile_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own account
+    ("accounts.change_password", "POST"): Role.CONTRIBUTOR,
+    ("accounts.change_email", "POST"): Role.CONTRIBUTOR,
+    ("accounts.join_requests", "GET"): Role.ADMIN,
+    ("accounts.approve_request", "POST"): Role.ADMIN,
+    ("accounts.refuse_request", "POST"): Role.ADMIN,
+    ("accounts.invitations_page", "GET"): Role.ADMIN,
+    ("accounts.invitations_page", "POST"): Role.ADMIN,
+    ("accounts.relay_links", "GET"): Role.ADMIN,
+    # Confirming changes the contributor's address (the link is the proof): after the reads.
+    ("accounts.confirm_email", "POST"): PUBLIC,
     # Ending sessions signs the visitor out: last but sign-out, which works signed out too.
     ("accounts.revoke_session", "POST"): Role.CONTRIBUTOR,
     ("accounts.revoke_all", "POST"): Role.CONTRIBUTOR,

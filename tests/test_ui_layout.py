@@ -31,11 +31,17 @@ PUBLIC_PAGES = [
     "/editions/nec-sud-ouest-2023/comparer/nec-sud-ouest-2024",
     "/actions/suivi",
     "/connexion",
+    "/inscription",
+    "/mot-de-passe/oubli",
     "/nulle-part",
 ]
 
 SIGNED_IN_PAGES = [
     "/compte/sessions",
+    "/compte",
+    "/admin/demandes",
+    "/admin/invitations",
+    "/admin/liens",
     "/fiches/nouvelle",
     "/editions/nouvelle",
     "/editions/nec-sud-ouest-2024/programme",

@@ -28,15 +28,33 @@ def _private_pages(response):
     return response
 
 
+def _register_views() -> None:
+    from commons.accounts import routes, routes_admin, routes_join, routes_profile  # noqa: F401  (registers views)
+
+
+def _check_signup_mode(app: Flask) -> None:
+    """An unknown mode stops the start: guessing one would open or close the door unasked."""
+    from commons.accounts.signup import SignupMode
+
+    try:
+        SignupMode(app.config["SIGNUP_MODE"])
+    except ValueError:
+        raise RuntimeError(f"SIGNUP_MODE (COMMONS_SIGNUP_MODE) : {app.config['SIGNUP_MODE']!r} inconnu ; "
+                           f"attendu : {', '.join(m.value for m in SignupMode)}") from None
+
+
 def init_app(app: Flask) -> None:
     from flask import current_app, request, session
     from flask_login import current_user
 
-    from commons.accounts import cli, clock, routes, sessions  # noqa: F401  (registers views)
+    from commons.accounts import cli, clock, mail, sessions
     from commons.accounts.permissions import can
     from commons.extensions import login_manager
 
+    _register_views()
     _secure_cookies(app)
+    _check_signup_mode(app)
+    mail.listen()
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the sign-in page explains itself
 

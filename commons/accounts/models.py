@@ -41,6 +41,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     structure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("structures.id", ondelete="SET NULL"))
+    # A French department code ("40"), from commons/accounts/departments.py; "" when not said.
+    department: Mapped[str] = mapped_column(sa.String(3), default="")
+    # Set by every password change: a reset or set-password link made before it no longer works.
+    password_changed_at: Mapped[datetime | None]
 
     # Named by string: accounts sits below editions and does not import it. Joined, so that a
     # page naming authors (history, recent changes) reads the structure's name with the user,
@@ -126,6 +130,15 @@ class AuditKind(enum.Enum):
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_REHASHED = "password_rehashed"
     ACCOUNT_CREATED = "account_created"
+    SIGNUP_REQUESTED = "signup_requested"
+    JOIN_APPROVED = "join_approved"
+    JOIN_REFUSED = "join_refused"
+    INVITATION_SENT = "invitation_sent"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
 
 
 class AuditEvent(db.Model):
@@ -140,3 +153,73 @@ class AuditEvent(db.Model):
     subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
     address_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class JoinStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class JoinRequest(db.Model):
+    """Someone asking for an account (SIGNUP_MODE "approval"), until an admin decides."""
+
+    __tablename__ = "join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    structure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("structures.id", ondelete="SET NULL"))
+    # A structure not yet in the directory, as the person wrote it (the admin may add it).
+    proposed_structure: Mapped[str] = mapped_column(sa.String(200), default="")
+    department: Mapped[str] = mapped_column(sa.String(3), default="")
+    role_asked: Mapped[Role] = mapped_column(enum_column(Role))
+    reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+    status: Mapped[JoinStatus] = mapped_column(enum_column(JoinStatus), default=JoinStatus.PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    role_granted: Mapped[Role | None] = mapped_column(enum_column(Role))
+    refusal_message: Mapped[str] = mapped_column(sa.String(1000), default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    structure = relationship("Structure", lazy="joined", viewonly=True)
+
+
+class TokenPurpose(enum.Enum):
+    SET_PASSWORD = "set_password"
+    RESET_PASSWORD = "reset_password"
+    INVITATION = "invitation"
+    CONFIRM_EMAIL = "confirm_email"
+
+    @property
+    def label(self) -> str:
+        return str({TokenPurpose.SET_PASSWORD: _l("Choisir son mot de passe (nouveau compte)"),
+                    TokenPurpose.RESET_PASSWORD: _l("Réinitialiser son mot de passe"),
+                    TokenPurpose.INVITATION: _l("Invitation"),
+                    TokenPurpose.CONFIRM_EMAIL: _l("Confirmer une nouvelle adresse")}[self])
+
+
+class AccountToken(db.Model):
+    """A single-use link (set or reset a password, an invitation, a new address to confirm).
+
+    The link carries the token; the database keeps its SHA-256. `relay_token` keeps the token
+    itself only when no mail server is configured, so that an admin can pass the link on
+    (/admin/liens); it is wiped when the link is used."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The invited address, or the new address to confirm.
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    relay_token: Mapped[str | None] = mapped_column(sa.String(64))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])

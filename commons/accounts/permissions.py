@@ -20,11 +20,12 @@ class Permission(enum.Enum):
     WRITE_ENTRIES = "write_entries"  # create, edit, revert entries; propose a carry
     DECIDE = "decide"  # carry entries into an edition, decide on them, follow actions up
     MANAGE_EDITIONS = "manage_editions"  # editions, programmes, workshops
+    MANAGE_ACCOUNTS = "manage_accounts"  # sign-up requests, invitations, the links to pass on
 
     @property
     def role(self) -> Role:
         return {Permission.WRITE_ENTRIES: Role.CONTRIBUTOR, Permission.DECIDE: Role.FACILITATOR,
-                Permission.MANAGE_EDITIONS: Role.ADMIN}[self]
+                Permission.MANAGE_EDITIONS: Role.ADMIN, Permission.MANAGE_ACCOUNTS: Role.ADMIN}[self]
 
 
 def can(permission: Permission | str) -> bool:

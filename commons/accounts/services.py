@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from commons.accounts import audit, passwords, sessions
+from commons.accounts import audit, passwords, sessions, tokens
 from commons.accounts.models import AuditKind, Role, User
 from commons.errors import ServiceError
 from commons.extensions import db
@@ -43,18 +43,44 @@ def check_new_password(password: str, email: str) -> None:
         raise AccountError(str(exc), "password") from exc
 
 
-def create_user(email: str, password: str, role: Role = Role.CONTRIBUTOR, display_name: str = "") -> User:
+def valid_email(email: str) -> str:
+    """The address as stored (trimmed, lowercased), or AccountError when it cannot be one."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@") or " " in email:
         raise AccountError(_("Adresse électronique invalide."), "email")
+    return email
+
+
+def create_account(email: str, role: Role = Role.CONTRIBUTOR, *, display_name: str = "",
+                   structure_id: int | None = None, department: str = "") -> User:
+    """An account without a password yet (it signs in with nothing until one is set)."""
+    email = valid_email(email)
     if find_user(email) is not None:
         raise AccountError(_("Un compte existe déjà pour %(email)s.", email=email), "email")
-    check_new_password(password, email)
-    user = User(email=email, role=role, display_name=DISPLAY_NAME.clean(display_name))
-    user.set_password(password)
+    user = User(email=email, role=role, display_name=DISPLAY_NAME.clean(display_name), structure_id=structure_id,
+                department=department)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def create_user(email: str, password: str, role: Role = Role.CONTRIBUTOR, display_name: str = "") -> User:
+    email = valid_email(email)
+    if find_user(email) is not None:
+        raise AccountError(_("Un compte existe déjà pour %(email)s.", email=email), "email")
+    check_new_password(password, email)
+    user = create_account(email, role, display_name=display_name)
+    user.set_password(password)
+    db.session.flush()
+    return user
+
+
+def set_new_password(user: User, password: str, now: datetime) -> None:
+    """Every way a password changes goes here: the links made for the old one stop working."""
+    check_new_password(password, user.email)
+    user.set_password(password)
+    user.password_changed_at = now
+    tokens.retire_password_links(user, now)
 
 
 def verify_credentials(email: str, password: str) -> tuple[User | None, bool]:
@@ -89,8 +115,7 @@ def complete_sign_in(user: User, password: str, *, user_agent: str | None, is_re
 def change_password(user: User, new_password: str, *, now: datetime, keep_session_id: int | None,
                     address_hash: str = "") -> int:
     """Set a new password and end every other session (copied cookies included); how many ended."""
-    check_new_password(new_password, user.email)
-    user.set_password(new_password)
+    set_new_password(user, new_password, now)
     ended = sessions.revoke_all(user, now, except_id=keep_session_id)
     audit.record(AuditKind.PASSWORD_CHANGED, now=now, actor_id=user.id, subject_id=user.id,
                  detail={"sessions_ended": ended}, address_hash=address_hash)

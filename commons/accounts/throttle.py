@@ -63,6 +63,25 @@ def limits_for(email: str, address: str | None, config: Mapping) -> list[Limit]:
     return limits
 
 
+def request_limits(kind: str, values: list[tuple[str, str, int]], config: Mapping) -> list[Limit]:
+    """Limits on requests other than sign-in (sign-up, password reset): one per (name, value,
+    limit), e.g. ("address", "203.0.113.9", 5), keyed apart from the sign-in counts, counted in
+    REQUEST_WINDOW_SECONDS and locked for as long, doubling after."""
+    window = timedelta(seconds=config["REQUEST_WINDOW_SECONDS"])
+    lock_max = timedelta(seconds=config["THROTTLE_LOCK_MAX_SECONDS"])
+    return [Limit(f"{kind}-{name}:" + _digest(config["SECRET_KEY"], value.strip().lower()), limit, window, window,
+                  lock_max) for name, value, limit in values if value]
+
+
+def count_request(store: Store, limits: list[Limit], now: datetime) -> datetime | None:
+    """A request that throttles even when it succeeds: refused (its lock's end) while locked,
+    else counted (the request that reaches the limit still goes through; the next one waits)."""
+    until = locked_until(store, limits, now)
+    if until is None:
+        fail(store, limits, now)
+    return until
+
+
 class Store(Protocol):
     def locked_until(self, keys: list[str], now: datetime) -> datetime | None: ...
 

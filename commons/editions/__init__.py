@@ -5,6 +5,10 @@ bp = Blueprint("editions", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from commons.editions import models, routes, routes_admin  # noqa: F401  (registers models and views)
+    from commons.accounts import directory
+    from commons.editions import models, queries, routes, routes_admin  # noqa: F401  (registers models and views)
+
+    # The sign-up form offers the structures directory (accounts cannot import editions).
+    directory.provide(app, lambda: [(s.id, s.name) for s in queries.structures_by_name()])
 
     app.register_blueprint(bp)
