@@ -439,3 +439,20 @@ def test_head_sets_outlive_generations_and_small_merges(app, demo, make_entry, m
         valeurs = sets.term("kind", "valeur")
         assert len(valeurs) == len(whoosh_docs(sets.searcher, wq.Term("kind", "valeur")))
     assert max(segment_counts) > min(segment_counts[3:])  # small segments were merged meanwhile
+
+
+def test_a_commit_never_merges_the_big_segments():
+    """At 300,000 entries a rebuild leaves 20 segments of 15,000 documents and a few small
+    ones; Whoosh's rule alone (running total under fib(i + 5)) then chose all 23, and the
+    commit rewrote the whole index while saves waited. Only small segments merge."""
+    from commons.search.store import segments_to_merge
+
+    def segments(*sizes):
+        return [SimpleNamespace(doc_count_all=lambda n=n: n, name=f"{n}#{i}") for i, n in enumerate(sizes)]
+
+    big = [15_000] * 20
+    chosen = segments_to_merge(segments(*big, 1, 3, 55), big=2000)  # 1 < fib(5), 4 < fib(6), 59 ≥ fib(7)
+    assert sorted(s.doc_count_all() for s in chosen) == [1, 3]
+    chosen = segments_to_merge(segments(*big, 1, 1, 2, 3, 55), big=2000)
+    assert sorted(s.doc_count_all() for s in chosen) == [1, 1, 2, 3]
+    assert segments_to_merge(segments(*big, 1), big=2000) == []  # one small segment: nothing to merge

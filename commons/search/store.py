@@ -198,27 +198,36 @@ class Folder:
             return None
 
 
-def merge_small_keep_order(writer, segments):
-    """Whoosh's MERGE_SMALL, except that the segments it leaves alone keep their order.
-
-    MERGE_SMALL returns them sorted by size, which moves every document number whenever small
-    segments are merged; here the big segments of a rebuild stay first, at the same offsets,
-    so the document sets cached for them stay valid across index generations (docsets.py).
-    """
-    from whoosh.reading import SegmentReader
+def segments_to_merge(segments: list, big: int) -> list:
+    """The segments a commit merges: Whoosh's MERGE_SMALL rule (ascending sizes; a segment
+    joins while the running total stays under fib(i + 5)), but only among segments of fewer
+    than `big` documents. A rebuild's big segments are never merged again: merging them would
+    rewrite the whole index inside one commit (at 300,000 entries in 23 segments, the rule
+    alone merged everything: minutes during which no save reached the index)."""
     from whoosh.util import fib
 
-    total = 0
-    merged = []
-    for i, segment in enumerate(sorted(segments, key=lambda s: s.doc_count_all())):
-        total += max(0, segment.doc_count_all())
-        merged.append(segment)
-        if i > 3 and total < fib(i + 5):
+    small = sorted((s for s in segments if 0 < s.doc_count_all() < big), key=lambda s: s.doc_count_all())
+    chosen, total = [], 0
+    for i, segment in enumerate(small):
+        total += segment.doc_count_all()
+        if total >= fib(i + 5):
             break
-    else:
-        return segments
-    if len(merged) < 2:
-        return segments
+        chosen.append(segment)
+    return chosen if len(chosen) > 1 else []
+
+
+def merge_small_keep_order(writer, segments):
+    """Merge what `segments_to_merge` chooses; the other segments keep their order.
+
+    Whoosh's MERGE_SMALL returns them sorted by size, which moves every document number whenever
+    small segments are merged; here the big segments of a rebuild stay first, at the same
+    offsets, so the document sets cached for them stay valid across generations (docsets.py).
+    """
+    from whoosh.reading import SegmentReader
+
+    from commons.search import docsets
+
+    merged = segments_to_merge(segments, docsets.HEAD_MIN_DOCS)
     for segment in merged:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
