@@ -155,6 +155,12 @@ def test_closed_mode_says_so_and_takes_nothing(app, client):
     assert requests() == [] and users() == []
 
 
+def test_pages_offer_to_join_unless_sign_up_is_closed(app, client):
+    assert "Demander un compte" in html(client.get("/connexion"))
+    app.config["SIGNUP_MODE"] = "closed"
+    assert "Demander un compte" not in html(client.get("/connexion"))
+
+
 def test_the_mode_comes_from_the_environment_and_an_unknown_one_stops_the_start(monkeypatch, tmp_path):
     monkeypatch.setenv("COMMONS_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "x")

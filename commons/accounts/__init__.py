@@ -28,6 +28,16 @@ def _private_pages(response):
     return response
 
 
+def _template_globals(app: Flask) -> None:
+    from flask import current_app
+
+    from commons.accounts.permissions import can
+
+    app.jinja_env.globals["can"] = can
+    # Pages offer "Demander un compte" only while someone can get one without an invitation.
+    app.jinja_env.globals["signup_is_offered"] = lambda: current_app.config["SIGNUP_MODE"] != "closed"
+
+
 def _register_views() -> None:
     from commons.accounts import routes, routes_admin, routes_join, routes_profile  # noqa: F401  (registers views)
 
@@ -48,7 +58,6 @@ def init_app(app: Flask) -> None:
     from flask_login import current_user
 
     from commons.accounts import cli, clock, mail, sessions
-    from commons.accounts.permissions import can
     from commons.extensions import login_manager
 
     _register_views()
@@ -79,6 +88,6 @@ def init_app(app: Flask) -> None:
             current_user._get_current_object()
 
     app.after_request(_private_pages)
-    app.jinja_env.globals["can"] = can
+    _template_globals(app)
     app.register_blueprint(bp)
     app.cli.add_command(cli.users_cli)
