@@ -228,8 +228,9 @@ def runner(app):
 def make_user(app):
     from commons.accounts.services import create_user
 
-    def make(role: Role = Role.CONTRIBUTOR, email: str | None = None, password: str = PASSWORD) -> User:
-        user = create_user(email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.org", password, role)
+    def make(role: Role = Role.CONTRIBUTOR, email: str | None = None, password: str = PASSWORD,
+             display_name: str = "") -> User:
+        user = create_user(email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.org", password, role, display_name)
         db.session.commit()
         return user
 

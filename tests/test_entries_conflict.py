@@ -47,7 +47,7 @@ def current(entry_id: int) -> tuple:
 
 @pytest.fixture
 def alice(signed_in, make_user):
-    return signed_in(make_user(email="alice@example.org"))
+    return signed_in(make_user(email="alice@example.org", display_name="Alice Martin"))
 
 
 @pytest.fixture
@@ -69,7 +69,8 @@ def test_second_save_on_the_same_base_gets_the_conflict_page(alice, bob, entry):
     page = html(response)
     assert "Conflit de modification" in page
     assert "Vous étiez parti·e de la version 1" in page and "elle en est à la version 2" in page
-    assert "par alice" in page and "Alice" in page
+    assert "par Alice Martin" in page and "Alice" in page
+    assert "alice@" not in page and "par alice" not in page  # never a part of an email address
     # Bob's text, the current text and a word-level diff between them.
     assert '<pre class="source">Accueillir chaque personne.</pre>' in page
     assert '<pre class="source">Accueillir **toute** personne, sans condition.</pre>' in page
