@@ -184,7 +184,8 @@ def test_keep(carried, facilitator):
     assert link.decision is Decision.KEPT and link.decided_by is facilitator and link.decided_at
     # A decision is in the entry's history, as an event: it writes no content revision.
     assert history(link.target)[-1] == "Décision : reconduit" and link.target.revision_number == 1
-    log = db.session.scalars(sa.select(DecisionLog).where(DecisionLog.entry_id == link.target_entry_id)).all()
+    log = db.session.scalars(sa.select(DecisionLog).where(DecisionLog.entry_id == link.target_entry_id)
+                          .order_by(DecisionLog.id)).all()  # PostgreSQL returns rows in no set order
     assert [row.decision for row in log] == [Decision.PENDING, Decision.KEPT] and log[-1].actor_id == facilitator.id
     refused(decisions.keep, link, actor=facilitator, match="déjà été prise")
 
