@@ -20,7 +20,9 @@ from commons.models import utcnow
 from commons.search import hooks
 from commons.search.check import compare
 from commons.search.models import SearchOutbox
-from commons.search.service import OutboxState, advance, prune, service
+from commons.search.outbox import advance, prune
+from commons.search.service import service
+from commons.search.store import OutboxState
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -6,6 +6,7 @@
     hooks.py      session events writing the outbox in the writing transaction
     store.py      index folders on disk, pointer swap, applied state
     service.py    catching up from the outbox, rebuilds, cached searcher
+    outbox.py     what a folder has applied of the outbox (watermark, gaps), what is pending
     applier.py    index work off the request path: a thread per process, or a worker
     query.py      the user's query syntax → Whoosh queries
     engine.py     searching: results, facets, highlights, suggestions

@@ -13,14 +13,11 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context
-from flask import session as flask_session
+from flask import Flask, current_app
 
 from commons.extensions import db
-from commons.models import utcnow
 from commons.search import applier, building, facets
 from commons.search.applier import Applier, ApplierMode
 from commons.search.docsets import PostingsCache
@@ -28,6 +25,7 @@ from commons.search.documents import REGISTRY, count_all, doc_key, load_document
 from commons.search.lexicon import Lexicon, recording
 from commons.search.lexicon import cached as cached_lexicon
 from commons.search.models import SearchOutbox
+from commons.search.outbox import advance, covers, initial_state, own_writes, pending_exists, prune
 from commons.search.store import STATE, Folder, IndexBroken, IndexMissing, OutboxState, Root, merge_small_keep_order
 
 log = logging.getLogger(__name__)
@@ -37,8 +35,6 @@ APPLY_BATCH = 2000
 SEARCH_CACHE_BYTES_PER_DOC = 1536
 CACHE_MIN_BYTES, CACHE_MAX_BYTES = 16 * 2**20, 192 * 2**20
 RETIRE_SECONDS = 30
-GAPS_MAX = 10_000
-REBUILD_GAP_SCAN = 5000
 DEFAULTS = {
     # An outbox id missing below the watermark is looked for again this long: longer than
     # any transaction that writes to the outbox may stay open.
@@ -372,62 +368,6 @@ class SearchService:
             pass  # being rebuilt: the rebuild applies the outbox when it ends
         except Exception:  # the data is committed; a search still answers from the index it has
             log.exception("mise à jour de l'index de recherche échouée")
-
-
-# --- outbox helpers ----------------------------------------------------------------------------
-
-def own_writes() -> int | None:
-    """The newest outbox id written by this reader's own saves (kept in their session by the
-    commit hook), so that their search shows what they just saved, whichever worker answers."""
-    from commons.search.hooks import SEEN_KEY
-
-    value = flask_session.get(SEEN_KEY) if has_request_context() else None
-    return value if isinstance(value, int) else None
-
-
-def covers(state: OutboxState, outbox_id: int) -> bool:
-    return outbox_id <= state.watermark and outbox_id not in state.gaps
-
-
-def pending_exists(conn: sa.Connection, state: OutboxState) -> bool:
-    cond = outbox.c.id > state.watermark
-    if state.gaps:
-        cond = sa.or_(cond, outbox.c.id.in_(list(state.gaps)))
-    return conn.execute(sa.select(outbox.c.id).where(cond).limit(1)).first() is not None
-
-
-def advance(state: OutboxState, seen: list[int], now: float, gap_seconds: float, full: bool) -> OutboxState:
-    """The state after applying the rows `seen` (sorted by id)."""
-    seen_set = set(seen)
-    top = max([state.watermark, *seen])
-    gaps = {g: t for g, t in state.gaps.items() if g not in seen_set and now - t < gap_seconds}
-    missing = (i for i in range(state.watermark + 1, top) if i not in seen_set)
-    for i in missing:
-        gaps[i] = now
-        if len(gaps) > GAPS_MAX:  # keep the newest: old gaps are rolled-back inserts
-            for old in sorted(gaps)[: len(gaps) - GAPS_MAX]:
-                del gaps[old]
-    return OutboxState(state.schema, top, gaps, state.synced_at if full else now)
-
-
-def initial_state(conn: sa.Connection) -> OutboxState:
-    """State of a folder built from a snapshot taken now: ids up to the current maximum are
-    covered by the snapshot, except recent ones not yet visible (transactions in flight)."""
-    top = conn.execute(sa.select(sa.func.max(outbox.c.id))).scalar() or 0
-    low = max(0, top - REBUILD_GAP_SCAN)
-    present = set(conn.execute(sa.select(outbox.c.id).where(outbox.c.id > low)).scalars())
-    now = time.time()
-    return OutboxState(watermark=top, gaps={i: now for i in range(low + 1, top) if i not in present})
-
-
-def prune(conn: sa.Connection, retention_days: float) -> int:
-    """Delete outbox rows older than the retention, always keeping the newest row: on
-    SQLite an emptied table would hand out ids from 1 again, below every watermark."""
-    cutoff = utcnow() - timedelta(days=retention_days)
-    newest = sa.select(sa.func.max(outbox.c.id)).scalar_subquery()
-    result = conn.execute(outbox.delete().where(outbox.c.created_at < cutoff, outbox.c.id < newest))
-    conn.commit()
-    return result.rowcount or 0
 
 
 def service(app: Flask | None = None) -> SearchService:
