@@ -59,11 +59,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_functions(dbapi_connection, _record) -> None:
+    # SQLite cannot drop accents, nor lowercase beyond ASCII: searches that ignore both (the
+    # accounts list) call the project's own folding, so that the column meets the folded query.
+    from commons.text import fold
+
+    dbapi_connection.create_function("commons_fold", 1, lambda value: None if value is None else fold(value),
+                                     deterministic=True)
+
+
 def configure_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_functions)
 
 
 # --- one commit per request ------------------------------------------------------------------

@@ -510,6 +510,11 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "accounts.approve_request": f"/admin/demandes/{links['request']}/approuver",
         "accounts.refuse_request": f"/admin/demandes/{links['request']}/refuser",
         "accounts.invitations_page": "/admin/invitations", "accounts.relay_links": "/admin/liens",
+        "accounts.admin_accounts": "/admin/comptes", "accounts.admin_account": f"/admin/comptes/{contributor.id}",
+        "accounts.change_role": f"/admin/comptes/{contributor.id}/role",
+        "accounts.deactivate_account": f"/admin/comptes/{contributor.id}/desactiver",
+        "accounts.reactivate_account": f"/admin/comptes/{contributor.id}/reactiver",
+        "accounts.audit_journal": "/admin/journal",
     }
 
 

@@ -64,7 +64,8 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions",
                  "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions", "/compte",
-                 "/admin/demandes", "/admin/invitations", "/admin/liens"]:
+                 "/admin/demandes", "/admin/invitations", "/admin/liens", "/admin/comptes",
+                 "/admin/comptes?q=zzz-personne", "/admin/journal", "/admin/journal?since=2026-02-30"]:
         page.goto(live_server + path)
         if problems := violations(page):
             found[path] = problems
@@ -82,11 +83,12 @@ def test_account_link_pages_have_no_axe_violations(page, live_server, demo, cont
     from tests.conftest import account_links
 
     links = account_links(contributor)
-    browser_login(page, Role.ADMIN)
+    admin = browser_login(page, Role.ADMIN)
     found = {}
     for path in [f"/mot-de-passe/nouveau/{links['reset']}", f"/invitation/{links['invitation']}",
                  f"/compte/adresse/{links['confirm']}", "/invitation/pas-un-vrai-jeton-0000000000000",
-                 "/admin/demandes", "/admin/liens"]:
+                 "/admin/demandes", "/admin/liens", f"/admin/comptes/{admin.id}",
+                 f"/admin/comptes/{contributor.id}"]:
         page.goto(live_server + path)
         if problems := violations(page):
             found[path] = problems
@@ -95,4 +97,13 @@ def test_account_link_pages_have_no_axe_violations(page, live_server, demo, cont
     page.get_by_role("alert").wait_for()
     if problems := violations(page):
         found["sign-up form with errors"] = problems
+    # A refused action shows the account page again with its message (here: deactivating oneself).
+    page.goto(f"{live_server}/admin/comptes/{admin.id}")
+    page.evaluate("""() => { const f = document.createElement('form'); f.method = 'post';
+        f.action = location.pathname + '/desactiver'; const t = document.createElement('input');
+        t.type = 'hidden'; t.name = 'csrf_token'; t.value = document.querySelector('input[name=csrf_token]').value;
+        f.appendChild(t); document.body.appendChild(f); f.submit(); }""")
+    page.get_by_role("alert").wait_for()
+    if problems := violations(page):
+        found["account page with a refusal"] = problems
     assert found == {}

@@ -232,9 +232,11 @@ def test_a_person_is_named_by_display_name_else_structure_else_a_number(app, dem
     assert db.session.get(User, user.id).name == "Camille Martin"
 
 
-# Pages whose purpose is to show addresses to their reader: one's own account, and the links an
-# admin must pass on to each address. Every other page is checked below.
-SHOWS_ADDRESSES = {"accounts.profile_page", "accounts.relay_links"}
+# Pages whose purpose is to show addresses to their reader: one's own account, the links an
+# admin must pass on to each address, and the accounts an admin manages. Every other page is
+# checked below (the audit journal included: it names people, never by their address).
+SHOWS_ADDRESSES = {"accounts.profile_page", "accounts.relay_links", "accounts.admin_accounts",
+                   "accounts.admin_account"}
 
 
 def test_no_page_shows_an_address_or_its_local_part(app, client, signed_in, make_user, route_urls, contributor):

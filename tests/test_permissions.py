@@ -93,6 +93,13 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("accounts.invitations_page", "GET"): Role.ADMIN,
     ("accounts.invitations_page", "POST"): Role.ADMIN,
     ("accounts.relay_links", "GET"): Role.ADMIN,
+    ("accounts.admin_accounts", "GET"): Role.ADMIN,
+    ("accounts.admin_account", "GET"): Role.ADMIN,
+    ("accounts.audit_journal", "GET"): Role.ADMIN,
+    ("accounts.change_role", "POST"): Role.ADMIN,  # with no role chosen: refused (422), nothing changes
+    # Deactivating then reactivating route_urls' contributor leaves them as they were.
+    ("accounts.deactivate_account", "POST"): Role.ADMIN,
+    ("accounts.reactivate_account", "POST"): Role.ADMIN,
     # Confirming changes the contributor's address (the link is the proof): after the reads.
     ("accounts.confirm_email", "POST"): PUBLIC,
     # Ending sessions signs the visitor out: last but sign-out, which works signed out too.

@@ -42,6 +42,8 @@ SIGNED_IN_PAGES = [
     "/admin/demandes",
     "/admin/invitations",
     "/admin/liens",
+    "/admin/comptes",
+    "/admin/journal",
     "/fiches/nouvelle",
     "/editions/nouvelle",
     "/editions/nec-sud-ouest-2024/programme",
@@ -73,11 +75,11 @@ def test_public_pages_fit_a_phone(page, live_server, demo):
 
 def test_signed_in_pages_fit_a_phone(page, live_server, demo, browser_login):
     page.set_viewport_size(PHONE)
-    browser_login(page, Role.ADMIN)
+    admin = browser_login(page, Role.ADMIN)
     page.goto(live_server + W2023)
     page.get_by_role("link", name="Accueil inconditionnel").first.click()
     entry_path = page.url.removeprefix(live_server)
-    paths = [entry_path + suffix for suffix in ENTRY_SUFFIXES] + SIGNED_IN_PAGES
+    paths = [entry_path + suffix for suffix in ENTRY_SUFFIXES] + SIGNED_IN_PAGES + [f"/admin/comptes/{admin.id}"]
     assert overflowing(page, live_server, paths) == {}
 
 

@@ -39,7 +39,13 @@ def _template_globals(app: Flask) -> None:
 
 
 def _register_views() -> None:
-    from commons.accounts import routes, routes_admin, routes_join, routes_profile  # noqa: F401  (registers views)
+    from commons.accounts import (  # noqa: F401  (registers views)
+        routes,
+        routes_accounts_admin,
+        routes_admin,
+        routes_join,
+        routes_profile,
+    )
 
 
 def _check_signup_mode(app: Flask) -> None:

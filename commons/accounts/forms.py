@@ -1,11 +1,22 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from commons.accounts.admin import SEARCH_MAX, AccountState
 from commons.accounts.departments import DEPARTMENTS, label
-from commons.accounts.models import Role
-from commons.forms import INVALID_CHOICE, opts
+from commons.accounts.models import AuditKind, Role
+from commons.forms import INVALID_CHOICE, BoundedIntegerField, opts
 
 
 class LoginForm(FlaskForm):
@@ -77,3 +88,35 @@ class ApproveForm(FlaskForm):
 class RefuseForm(FlaskForm):
     message = TextAreaField(_l("Message à la personne"), validators=[
         DataRequired(_l("Écrivez un message pour la personne qui a fait la demande."))])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Nouveau rôle"), choices=_role_choices(Role))
+
+
+class _QueryForm(FlaskForm):
+    """Filters read from the address (GET): nothing to protect with a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+class AccountsFilterForm(_QueryForm):
+    q = SearchField(_l("Nom, adresse électronique ou structure"), validators=[Length(max=SEARCH_MAX)])
+    role = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Rôle"), default="",
+                       choices=opts([("", _l("Tous les rôles"))] + [(r.value, r.label) for r in Role]))
+    state = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("État"), default="",
+                        choices=opts([("", _l("Tous les états"))] + [(s.value, s.label) for s in AccountState]))
+
+
+class JournalFilterForm(_QueryForm):
+    kind = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Type d'événement"), default="",
+                       choices=opts([("", _l("Tous les types"))] + [(k.value, k.label) for k in AuditKind]))
+    person = BoundedIntegerField(_l("Numéro du compte (auteur·rice ou personne concernée)"),
+                                 message=_l("Indiquez le numéro d'un compte (un nombre entier)."))
+    since = DateField(_l("Du (inclus)"), validators=[Optional()])
+    until = DateField(_l("Au (inclus)"), validators=[Optional()])
+
+    def validate_until(self, field) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(str(_l("La date de fin précède la date de début.")))

@@ -139,6 +139,39 @@ class AuditKind(enum.Enum):
     PASSWORD_RESET = "password_reset"
     EMAIL_CHANGE_REQUESTED = "email_change_requested"
     EMAIL_CHANGED = "email_changed"
+    ROLE_CHANGED = "role_changed"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+    ACCOUNT_REACTIVATED = "account_reactivated"
+
+    @property
+    def label(self) -> str:
+        return str(_AUDIT_LABELS[self])
+
+
+# French names of the events, for the journal and its filter (a member without one fails at start).
+_AUDIT_LABELS = {
+    AuditKind.SIGN_IN_FAILED: _l("Échec de connexion"),
+    AuditKind.SIGN_IN_LOCKED: _l("Connexion bloquée (trop d'échecs)"),
+    AuditKind.SIGNED_IN: _l("Connexion"),
+    AuditKind.SIGNED_OUT: _l("Déconnexion"),
+    AuditKind.SESSIONS_REVOKED: _l("Sessions fermées"),
+    AuditKind.PASSWORD_CHANGED: _l("Mot de passe changé"),
+    AuditKind.PASSWORD_REHASHED: _l("Mot de passe rehaché"),
+    AuditKind.ACCOUNT_CREATED: _l("Compte créé"),
+    AuditKind.SIGNUP_REQUESTED: _l("Demande de compte"),
+    AuditKind.JOIN_APPROVED: _l("Demande de compte acceptée"),
+    AuditKind.JOIN_REFUSED: _l("Demande de compte refusée"),
+    AuditKind.INVITATION_SENT: _l("Invitation envoyée"),
+    AuditKind.INVITATION_ACCEPTED: _l("Invitation acceptée"),
+    AuditKind.PASSWORD_RESET_REQUESTED: _l("Réinitialisation de mot de passe demandée"),
+    AuditKind.PASSWORD_RESET: _l("Mot de passe réinitialisé"),
+    AuditKind.EMAIL_CHANGE_REQUESTED: _l("Changement d'adresse demandé"),
+    AuditKind.EMAIL_CHANGED: _l("Adresse changée"),
+    AuditKind.ROLE_CHANGED: _l("Rôle changé"),
+    AuditKind.ACCOUNT_DEACTIVATED: _l("Compte désactivé"),
+    AuditKind.ACCOUNT_REACTIVATED: _l("Compte réactivé"),
+}
+assert set(_AUDIT_LABELS) == set(AuditKind), "every audit event needs a French label"
 
 
 class AuditEvent(db.Model):
