@@ -515,6 +515,8 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "accounts.deactivate_account": f"/admin/comptes/{contributor.id}/desactiver",
         "accounts.reactivate_account": f"/admin/comptes/{contributor.id}/reactiver",
         "accounts.audit_journal": "/admin/journal",
+        "accounts.my_data": "/compte/donnees", "accounts.delete_account": "/compte/supprimer",
+        "accounts.privacy": "/confidentialite",
     }
 
 

@@ -65,7 +65,8 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions",
                  "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions", "/compte",
                  "/admin/demandes", "/admin/invitations", "/admin/liens", "/admin/comptes",
-                 "/admin/comptes?q=zzz-personne", "/admin/journal", "/admin/journal?since=2026-02-30"]:
+                 "/admin/comptes?q=zzz-personne", "/admin/journal", "/admin/journal?since=2026-02-30",
+                 "/compte/supprimer", "/confidentialite"]:
         page.goto(live_server + path)
         if problems := violations(page):
             found[path] = problems

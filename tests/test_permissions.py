@@ -87,6 +87,10 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("accounts.profile_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own account
     ("accounts.change_password", "POST"): Role.CONTRIBUTOR,
     ("accounts.change_email", "POST"): Role.CONTRIBUTOR,
+    ("accounts.my_data", "GET"): Role.CONTRIBUTOR,  # one's own data
+    ("accounts.delete_account", "GET"): Role.CONTRIBUTOR,
+    ("accounts.delete_account", "POST"): Role.CONTRIBUTOR,  # an empty form here: refused, nothing deleted
+    ("accounts.privacy", "GET"): PUBLIC,
     ("accounts.join_requests", "GET"): Role.ADMIN,
     ("accounts.approve_request", "POST"): Role.ADMIN,
     ("accounts.refuse_request", "POST"): Role.ADMIN,

@@ -33,12 +33,14 @@ PUBLIC_PAGES = [
     "/connexion",
     "/inscription",
     "/mot-de-passe/oubli",
+    "/confidentialite",
     "/nulle-part",
 ]
 
 SIGNED_IN_PAGES = [
     "/compte/sessions",
     "/compte",
+    "/compte/supprimer",
     "/admin/demandes",
     "/admin/invitations",
     "/admin/liens",

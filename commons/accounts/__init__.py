@@ -44,6 +44,7 @@ def _register_views() -> None:
         routes_accounts_admin,
         routes_admin,
         routes_join,
+        routes_mydata,
         routes_profile,
     )
 

@@ -45,6 +45,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     department: Mapped[str] = mapped_column(sa.String(3), default="")
     # Set by every password change: a reset or set-password link made before it no longer works.
     password_changed_at: Mapped[datetime | None]
+    # Set when the person deleted their account (RGPD): the row stays, emptied of everything
+    # personal, so that their contributions keep an anonymous attribution (mydata.py).
+    deleted_at: Mapped[datetime | None]
 
     # Named by string: accounts sits below editions and does not import it. Joined, so that a
     # page naming authors (history, recent changes) reads the structure's name with the user,
@@ -58,6 +61,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def name(self) -> str:
         """What the product shows for this person: never their address, nor a part of it."""
+        if self.deleted_at is not None:
+            if self.structure is not None:  # kept only when the person chose so
+                return _("Contributeur ou contributrice anonyme (%(structure)s)", structure=self.structure.name)
+            return _("Contributeur ou contributrice anonyme")
         if self.display_name:
             return self.display_name
         if self.structure is not None:
@@ -142,6 +149,8 @@ class AuditKind(enum.Enum):
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DEACTIVATED = "account_deactivated"
     ACCOUNT_REACTIVATED = "account_reactivated"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_DELETED = "account_deleted"
 
     @property
     def label(self) -> str:
@@ -170,6 +179,8 @@ _AUDIT_LABELS = {
     AuditKind.ROLE_CHANGED: _l("Rôle changé"),
     AuditKind.ACCOUNT_DEACTIVATED: _l("Compte désactivé"),
     AuditKind.ACCOUNT_REACTIVATED: _l("Compte réactivé"),
+    AuditKind.DATA_EXPORTED: _l("Données personnelles téléchargées"),
+    AuditKind.ACCOUNT_DELETED: _l("Compte supprimé par son titulaire"),
 }
 assert set(_AUDIT_LABELS) == set(AuditKind), "every audit event needs a French label"
 

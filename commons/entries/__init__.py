@@ -6,12 +6,14 @@ bp = Blueprint("entries", __name__)
 
 
 def init_app(app: Flask) -> None:
+    from commons.accounts import mydata
     from commons.editions.services import edition_dependants, workshop_dependants
     from commons.entries import browse, models, queries, routes, tallies  # noqa: F401  (registers models and views)
     from commons.entries.cli import entries_cli
     from commons.panels import Slot, register
 
     tallies.install()
+    mydata.provide(app, "entries", queries.personal_contributions)
     register(app, Slot.HOME, browse.home_sections)
     register(app, Slot.EDITION_CARDS, browse.edition_cards)
     register(app, Slot.PROGRAMME, browse.programme_sessions)

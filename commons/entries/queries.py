@@ -255,3 +255,12 @@ def count_with_tag(tag: Tag) -> int:
 def entries_with_tag(tag: Tag, page: Page) -> list[EditionGroup]:
     tagged = sa.select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == tag.id)
     return _group_by_edition(_listing([Entry.id.in_(tagged)], page))
+
+
+def personal_contributions(user_id: int) -> list[dict]:
+    """What a person wrote (RGPD export, accounts/mydata.py): each revision they authored."""
+    rows = db.session.execute(
+        sa.select(Revision.entry_id, Revision.number, Revision.created_at, Revision.title, Revision.summary)
+        .where(Revision.author_id == user_id).order_by(Revision.created_at, Revision.id)).all()
+    return [{"entry_id": r.entry_id, "revision": r.number, "at": r.created_at.isoformat(timespec="seconds"),
+             "title": r.title, "summary": r.summary, "url": f"/fiches/{r.entry_id}"} for r in rows]

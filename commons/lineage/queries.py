@@ -353,3 +353,12 @@ def _lineage_root(entry: Entry, incoming: dict[int, list[LineageLink]]) -> Entry
             return root
         root = min(parents, key=lambda e: (e.edition.held_on, e.id))
         seen.add(root.id)
+
+
+def personal_decisions(user_id: int) -> list[dict]:
+    """The lineage decisions a person made (RGPD export, accounts/mydata.py)."""
+    rows = db.session.execute(
+        sa.select(DecisionLog.entry_id, DecisionLog.decision, DecisionLog.created_at, DecisionLog.summary)
+        .where(DecisionLog.actor_id == user_id).order_by(DecisionLog.created_at, DecisionLog.id)).all()
+    return [{"entry_id": r.entry_id, "decision": r.decision.value, "at": r.created_at.isoformat(timespec="seconds"),
+             "summary": r.summary} for r in rows]
