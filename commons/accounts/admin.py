@@ -74,9 +74,9 @@ class AccountFilter:
 
 
 def _accounts_query(filters: AccountFilter, columns) -> sa.Select:
-    from commons.editions.models import Structure  # editions sits above accounts
-
-    query = sa.select(*columns).select_from(User).outerjoin(Structure, Structure.id == User.structure_id)
+    # editions sits above accounts: its table is named through the metadata, not imported.
+    structures = db.metadata.tables["structures"]
+    query = sa.select(*columns).select_from(User).outerjoin(structures, structures.c.id == User.structure_id)
     if filters.role is not None:
         query = query.where(User.role == filters.role)
     if filters.state is not None:
@@ -84,7 +84,7 @@ def _accounts_query(filters: AccountFilter, columns) -> sa.Select:
     term = fold(filters.text[:SEARCH_MAX])
     if term:
         query = query.where(sa.or_(*(folded(c).contains(term, autoescape=True)
-                                     for c in (User.display_name, User.email, Structure.name))))
+                                     for c in (User.display_name, User.email, structures.c.name))))
     return query
 
 

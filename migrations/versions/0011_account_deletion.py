@@ -19,5 +19,9 @@ def upgrade():
 
 
 def downgrade():
+    # SQLite drops a column by copying the table and cannot reflect 0009's expression index to
+    # copy it: drop it around the copy and make it again (as 0010 does).
+    op.drop_index("uq_users_email_lower", table_name="users")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("deleted_at")
+    op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
