@@ -517,6 +517,7 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "accounts.audit_journal": "/admin/journal",
         "accounts.my_data": "/compte/donnees", "accounts.delete_account": "/compte/supprimer",
         "accounts.privacy": "/confidentialite",
+        "entries.person": f"/personnes/{contributor.id}", "accounts.change_identity": "/compte/nom",
     }
 
 

@@ -51,7 +51,7 @@ def test_public_pages_have_no_axe_violations(page, live_server, demo, width):
 
 
 def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, browser_login):
-    browser_login(page, Role.ADMIN)
+    admin = browser_login(page, Role.ADMIN)
     page.goto(live_server + "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique")
     page.get_by_role("link", name="Accueil inconditionnel").click()
     entry_url = page.url
@@ -66,7 +66,7 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
                  "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions", "/compte",
                  "/admin/demandes", "/admin/invitations", "/admin/liens", "/admin/comptes",
                  "/admin/comptes?q=zzz-personne", "/admin/journal", "/admin/journal?since=2026-02-30",
-                 "/compte/supprimer", "/confidentialite"]:
+                 "/compte/supprimer", "/confidentialite", f"/personnes/{admin.id}"]:
         page.goto(live_server + path)
         if problems := violations(page):
             found[path] = problems

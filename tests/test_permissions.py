@@ -91,6 +91,8 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("accounts.delete_account", "GET"): Role.CONTRIBUTOR,
     ("accounts.delete_account", "POST"): Role.CONTRIBUTOR,  # an empty form here: refused, nothing deleted
     ("accounts.privacy", "GET"): PUBLIC,
+    ("entries.person", "GET"): PUBLIC,
+    ("accounts.change_identity", "POST"): Role.CONTRIBUTOR,  # an empty form here: refused, nothing changed
     ("accounts.join_requests", "GET"): Role.ADMIN,
     ("accounts.approve_request", "POST"): Role.ADMIN,
     ("accounts.refuse_request", "POST"): Role.ADMIN,

@@ -22,7 +22,7 @@ def test_changes_are_listed_newest_first_with_author_summary_and_diff(client, en
     edit(entry, "Accueil inconditionnel de toutes et tous", contributor, "Formulation inclusive")
     html = client.get("/modifications").get_data(as_text=True)
     assert html.index("Formulation inclusive") < html.index("Création de la fiche")
-    assert f"par {contributor.name}" in html
+    assert f'par <a href="/personnes/{contributor.id}">{contributor.name}</a>' in html
     assert f"/fiches/{entry.id}/diff?de=1&amp;a=2" in html
     assert "2 versions enregistrées" in html
 

@@ -120,3 +120,8 @@ class JournalFilterForm(_QueryForm):
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(str(_l("La date de fin précède la date de début.")))
+
+
+class IdentityForm(FlaskForm):
+    display_name = StringField(_l("Nom affiché"), validators=[DataRequired(_l("Indiquez le nom à afficher."))])
+    is_name_public = BooleanField(_l("Montrer mon nom sur mes contributions et ma page (sinon, seulement ma structure)"))

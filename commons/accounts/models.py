@@ -48,6 +48,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Set when the person deleted their account (RGPD): the row stays, emptied of everything
     # personal, so that their contributions keep an anonymous attribution (mydata.py).
     deleted_at: Mapped[datetime | None]
+    # The person's choice: their name on their contributions and profile, or only their structure.
+    is_name_public: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     # Named by string: accounts sits below editions and does not import it. Joined, so that a
     # page naming authors (history, recent changes) reads the structure's name with the user,
@@ -65,7 +67,7 @@ class User(UserMixin, TimestampMixin, db.Model):
             if self.structure is not None:  # kept only when the person chose so
                 return _("Contributeur ou contributrice anonyme (%(structure)s)", structure=self.structure.name)
             return _("Contributeur ou contributrice anonyme")
-        if self.display_name:
+        if self.display_name and self.is_name_public:
             return self.display_name
         if self.structure is not None:
             return self.structure.name

@@ -7,16 +7,19 @@ from flask_login import current_user, login_required
 
 from commons.accounts import bp, context, letters, profile, services, throttle, tokens
 from commons.accounts.departments import label as department_label
-from commons.accounts.forms import ChangeEmailForm, ChangePasswordForm
+from commons.accounts.forms import ChangeEmailForm, ChangePasswordForm, IdentityForm
 from commons.accounts.models import TokenPurpose
 from commons.accounts.services import AccountError
 from commons.errors import ServiceError
 from commons.forms import EmptyForm, attach_error
 
 
-def _profile_page(password_form=None, email_form=None, status: int = 200):
+def _profile_page(password_form=None, email_form=None, identity_form=None, status: int = 200):
     user = current_user._get_current_object()
+    identity_form = identity_form or IdentityForm(
+        formdata=None, prefix="id", data={"display_name": user.display_name, "is_name_public": user.is_name_public})
     return render_template("accounts/profile.html", user=user, department=department_label(user.department),
+                           identity_form=identity_form,
                            password_form=password_form or ChangePasswordForm(formdata=None, prefix="pw"),
                            email_form=email_form or ChangeEmailForm(formdata=None, prefix="em"),
                            keeps_links=context.keeps_links()), status
@@ -68,6 +71,22 @@ def change_password():
         attach_error(form, exc)
         return _profile_page(password_form=form, status=422)
     flash(_("Votre mot de passe est changé ; %(n)s autre(s) session(s) fermée(s).", n=ended), "success")
+    return redirect(url_for("accounts.profile_page"))
+
+
+@bp.route("/compte/nom", methods=["POST"])
+@login_required
+def change_identity():
+    form = IdentityForm(prefix="id")
+    if not form.validate_on_submit():
+        return _profile_page(identity_form=form, status=422)
+    try:
+        services.update_identity(current_user._get_current_object(), display_name=form.display_name.data,
+                                 is_name_public=form.is_name_public.data)
+    except AccountError as exc:
+        attach_error(form, exc)
+        return _profile_page(identity_form=form, status=422)
+    flash(_("Votre nom et son affichage sont enregistrés."), "success")
     return redirect(url_for("accounts.profile_page"))
 
 

@@ -139,3 +139,14 @@ def end_sessions(user: User, *, now: datetime, record_id: int | None = None, add
                      detail={"scope": "all" if record_id is None else "one", "count": ended},
                      address_hash=address_hash)
     return ended
+
+
+def update_identity(user: User, *, display_name: str, is_name_public: bool) -> None:
+    """How the person is named on their contributions and page: a name (required, it stays the
+    admins' way to know them) and whether others see it or only the structure."""
+    name = DISPLAY_NAME.clean(display_name)
+    if not name:
+        raise AccountError(_("Indiquez le nom à afficher."), "display_name")
+    user.display_name = name
+    user.is_name_public = is_name_public
+    db.session.flush()

@@ -1,4 +1,5 @@
-"""Browsing entries: by kind (nature), by tag (étiquette), recent changes, and the parts of the
+"""Browsing entries: by kind (nature), by tag (étiquette), recent changes, a person's
+contributions (their public page), and the parts of the
 editions' pages that list entries (registered as panels in `commons.entries.init_app`)."""
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 
+from commons.accounts.departments import label as department_label
+from commons.accounts.models import User
+from commons.database import get_by_id, is_storable_id
 from commons.editions.models import Edition, Workshop
 from commons.entries import bp, queries
 from commons.kinds import EntryKind
@@ -53,6 +57,19 @@ def by_tag(slug: str):
     page = page_or_404(count, _l("Cette page de la liste n'existe pas (pages 1 à %(last)d)."))
     return render_template("entries/by_tag.html", tag=tag, groups=queries.entries_with_tag(tag, page), count=count,
                            page=page)
+
+
+@bp.route("/personnes/<int:user_id>")
+def person(user_id: int):
+    """A person's public page: how they chose to be named, their structure, their contributions."""
+    user = get_by_id(User, user_id) if is_storable_id(user_id) else None
+    if user is None or user.deleted_at is not None:
+        abort_with(404, _("Cette personne n'a pas (ou plus) de page."))
+    total = queries.count_revisions_by(user.id)
+    page = page_or_404(total, _l("Cette page des contributions n'existe pas (pages 1 à %(last)d)."))
+    return render_template("entries/person.html", person=user, page=page, total=total,
+                           department=department_label(user.department),
+                           revisions=queries.revisions_by(user.id, limit=page.per_page, offset=page.offset))
 
 
 @bp.route("/modifications")

@@ -264,3 +264,18 @@ def personal_contributions(user_id: int) -> list[dict]:
         .where(Revision.author_id == user_id).order_by(Revision.created_at, Revision.id)).all()
     return [{"entry_id": r.entry_id, "revision": r.number, "at": r.created_at.isoformat(timespec="seconds"),
              "title": r.title, "summary": r.summary, "url": f"/fiches/{r.entry_id}"} for r in rows]
+
+
+def count_revisions_by(user_id: int) -> int:
+    """Versions a person wrote of published entries (their public profile)."""
+    return db.session.scalar(sa.select(sa.func.count(Revision.id)).join(Revision.entry)
+                             .where(PUBLISHED, Revision.author_id == user_id)) or 0
+
+
+def revisions_by(user_id: int, limit: int, offset: int) -> Sequence[Revision]:
+    return db.session.scalars(
+        sa.select(Revision).join(Revision.entry).where(PUBLISHED, Revision.author_id == user_id)
+        .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit).offset(offset)
+        .options(defer(Revision.body), defer(Revision.body_html),
+                 selectinload(Revision.entry).options(*LIST_ONLY).selectinload(Entry.edition))
+    ).all()
