@@ -364,3 +364,19 @@ def test_the_admin_pages_are_linked_for_admins_only(admin_client, contributor_cl
     assert 'href="/admin/comptes"' in page and 'href="/admin/journal"' in page
     other = contributor_client.get("/").get_data(as_text=True)
     assert "/admin/comptes" not in other and "/admin/journal" not in other
+
+
+def test_a_refused_action_is_logged_and_changes_nothing(app, signed_in, make_user):
+    """The matrix's rule: a refusal answers 403 in French and goes to the audit log, although
+    the request itself is rolled back."""
+    contributor = make_user()
+    response = signed_in(contributor).post("/admin/invitations", data={"email": "x@example.org", "role": "admin"})
+    assert response.status_code == 403 and "réservée au rôle" in response.get_data(as_text=True)
+    db.session.expire_all()
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.kind == AuditKind.ACCESS_REFUSED)).one()
+    assert event.actor_id == contributor.id and '"endpoint": "accounts.invitations_page"' in event.detail
+    assert '"method": "POST"' in event.detail and event.address_hash and "127.0.0.1" not in event.detail
+    # Anonymous visitors are sent to sign in, not logged.
+    assert app.test_client().get("/admin/comptes").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.kind == AuditKind.ACCESS_REFUSED)) == 1

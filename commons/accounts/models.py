@@ -153,6 +153,7 @@ class AuditKind(enum.Enum):
     ACCOUNT_REACTIVATED = "account_reactivated"
     DATA_EXPORTED = "data_exported"
     ACCOUNT_DELETED = "account_deleted"
+    ACCESS_REFUSED = "access_refused"
 
     @property
     def label(self) -> str:
@@ -183,6 +184,7 @@ _AUDIT_LABELS = {
     AuditKind.ACCOUNT_REACTIVATED: _l("Compte réactivé"),
     AuditKind.DATA_EXPORTED: _l("Données personnelles téléchargées"),
     AuditKind.ACCOUNT_DELETED: _l("Compte supprimé par son titulaire"),
+    AuditKind.ACCESS_REFUSED: _l("Action refusée (rôle insuffisant)"),
 }
 assert set(_AUDIT_LABELS) == set(AuditKind), "every audit event needs a French label"
 

@@ -11,7 +11,7 @@ from functools import wraps
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from commons.accounts.models import Role
+from commons.accounts.models import AuditKind, Role
 from commons.extensions import login_manager
 from commons.web import abort_with
 
@@ -44,6 +44,7 @@ def permission_required(permission: Permission):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not can(permission):
+                _log_refusal(permission)
                 abort_with(403, _("Cette action est réservée au rôle « %(role)s » ou supérieur.",
                                   role=permission.role.label))
             return view(*args, **kwargs)
@@ -51,3 +52,15 @@ def permission_required(permission: Permission):
         return wrapped
 
     return decorator
+
+
+def _log_refusal(permission: Permission) -> None:
+    """A signed-in person refused an action goes to the audit log, written apart: the 403 rolls
+    the request back. (Anonymous visitors are only sent to sign in: crawlers would flood it.)"""
+    from flask import request
+
+    from commons.accounts import audit, context
+
+    audit.record_apart(AuditKind.ACCESS_REFUSED, now=context.now(), actor_id=current_user.id,
+                       detail={"endpoint": request.endpoint, "method": request.method, "needs": permission.value},
+                       address_hash=context.address_hash())
