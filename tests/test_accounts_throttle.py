@@ -3,16 +3,13 @@ tests move: locks after repeated failures, grow, end; the same answers for unkno
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
 
-from commons.accounts import clock
 from commons.accounts.models import AuditEvent, AuditKind, ThrottleCounter
 from commons.extensions import db
-from commons.models import utcnow
 from tests.conftest import PASSWORD, loud_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -39,18 +36,9 @@ def app_config(request, app_config):
 
 
 @pytest.fixture
-def now(monkeypatch):
+def now(fake_clock):
     """now.moment is what the app believes the time is; now.advance(minutes=…) moves it."""
-
-    class Clock:
-        moment = utcnow()
-
-        def advance(self, **delta) -> None:
-            self.moment += timedelta(**delta)
-
-    fake = Clock()
-    monkeypatch.setattr(clock, "now", lambda: fake.moment)
-    return fake
+    return fake_clock
 
 
 def attempt(client, email: str, password: str = WRONG, address: str = "127.0.0.1", **headers):
