@@ -77,6 +77,9 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "commons.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COMMONS_INDEX_DIR": os.path.join(instance_path, "index"),
+        # Anonymous pages shared by the host's worker processes (commons/pagestore.py); 0 MB: none.
+        "PAGE_CACHE_DIR": os.path.join(instance_path, "pages"),
+        "PAGE_CACHE_SHARED_MB": 256,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -135,6 +138,10 @@ def from_environment(instance_path: str) -> dict:
         config["AUDIT_RETENTION_DAYS"] = int(env["AUDIT_RETENTION_DAYS"])
     if env.get("PAGE_CACHE_MB"):  # pages kept for anonymous readers, per process (0: none)
         config["PAGE_CACHE_MB"] = float(env["PAGE_CACHE_MB"])
+    if env.get("PAGE_CACHE_SHARED_MB"):  # the same pages shared by a host's workers, as files (0: none)
+        config["PAGE_CACHE_SHARED_MB"] = float(env["PAGE_CACHE_SHARED_MB"])
+    if env.get("PAGE_CACHE_DIR"):
+        config["PAGE_CACHE_DIR"] = env["PAGE_CACHE_DIR"]
     if env.get("SEARCH_APPLIER"):  # thread (default), worker or inline: see commons/search/applier.py
         config["SEARCH_APPLIER"] = env["SEARCH_APPLIER"]
     return config

@@ -12,9 +12,13 @@ Not kept: requests with any cookie (signed-in or remembered people, anyone who o
 form: a CSRF token lives in the session), responses that set a cookie, anything but a 200 to a GET, static files, and the
 views marked `@uncached` (search results follow the index, which lags the database).
 Writes made below the ORM (Core statements in CLI commands, migrations) call `bump`.
+
+Behind each process's cache, the worker processes of a host share the pages they render through
+files (commons/pagestore.py): after a change, one worker renders a page for all of them.
 """
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from threading import Lock
 
@@ -25,9 +29,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from commons.extensions import db
+from commons.pagestore import SharedPages
 
 WROTE = "pagecache_wrote"
 DEFAULT_MB = 32
+SHARED_DEFAULT_MB = 256
 
 
 class DataGeneration(db.Model):
@@ -36,7 +42,7 @@ class DataGeneration(db.Model):
     __tablename__ = "data_generation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 def uncached(view):
@@ -46,11 +52,20 @@ def uncached(view):
 
 
 def bump(connection: sa.Connection) -> None:
-    """Increase the generation in `connection`'s transaction (an upsert: the row may be missing)."""
+    """Increase the generation in `connection`'s transaction (an upsert: the row may be missing).
+
+    The new value is at least the clock in microseconds: a database restored from a backup, or
+    emptied and filled again, goes on from a number it never had, so no page kept (here or in the
+    shared folder) for an earlier state can match it.
+    """
     table = DataGeneration.__table__
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(id=1, value=1)
-    connection.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"value": table.c.value + 1}))
+    now = time.time_ns() // 1000
+    if connection.dialect.name == "postgresql":
+        insert, newer = postgresql.insert, sa.func.greatest(table.c.value + 1, now)
+    else:
+        insert, newer = sqlite.insert, sa.func.max(table.c.value + 1, now)
+    statement = insert(table).values(id=1, value=now)
+    connection.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"value": newer}))
 
 
 class PageCache:
@@ -102,7 +117,12 @@ def serve_kept():
     g.page_generation = generation = _generation()
     if generation is None:
         return None
-    hit = _cache().get((request.full_path, generation))
+    key = (request.full_path, generation)
+    hit = _cache().get(key)
+    if hit is None and (shared := _shared()) is not None:
+        hit = shared.get(key)
+        if hit is not None:
+            _cache().put(key, hit)
     if hit is None:
         return None
     body, status, headers = hit
@@ -119,7 +139,10 @@ def keep(response: Response) -> Response:
             or session.modified or "Set-Cookie" in response.headers or not _cacheable_request()):
         return response
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in {"content-length", "etag"}]
-    _cache().put((request.full_path, generation), (response.get_data(), response.status_code, headers))
+    key, page = (request.full_path, generation), (response.get_data(), response.status_code, headers)
+    _cache().put(key, page)
+    if (shared := _shared()) is not None:
+        shared.put(key, page)
     return response
 
 
@@ -129,6 +152,16 @@ def _cache() -> PageCache:
         limit = int(float(current_app.config.get("PAGE_CACHE_MB", DEFAULT_MB)) * 2**20)
         cache = current_app.extensions["commons.pagecache"] = PageCache(limit)
     return cache
+
+
+def _shared() -> SharedPages | None:
+    store = current_app.extensions.get("commons.pagestore", False)
+    if store is False:
+        limit = int(float(current_app.config.get("PAGE_CACHE_SHARED_MB", SHARED_DEFAULT_MB)) * 2**20)
+        folder = current_app.config.get("PAGE_CACHE_DIR")
+        store = SharedPages(folder, str(db.engine.url), limit) if limit > 0 and folder else None
+        current_app.extensions["commons.pagestore"] = store
+    return store
 
 
 # --- bumping the generation in every writing transaction ----------------------------------------

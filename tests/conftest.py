@@ -111,6 +111,7 @@ def _config(database_url: str, tmp_path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COMMONS_INDEX_DIR": str(tmp_path / "index"),
+        "PAGE_CACHE_DIR": str(tmp_path / "pages"),
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

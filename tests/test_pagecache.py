@@ -52,7 +52,7 @@ def test_any_write_shows_at_once(app, entry):
     revise_entry(entry, base_revision=entry.revision_number, author=None, kind=entry.kind, title="Accueil sans condition",
                  body=entry.body, tags=entry.tag_names, workshop=entry.workshop)
     db.session.commit()
-    assert generation() == before + 1
+    assert generation() > before
     page = anonymous(app).get(url).get_data(as_text=True)
     assert "Accueil sans condition" in page and "Accueil inconditionnel" not in page.split("<main", 1)[1][:2000]
 
@@ -91,7 +91,7 @@ def test_pages_with_a_form_token_or_search_results_are_not_kept(app, entry):
 def test_writes_below_the_orm_bump_through_the_cli(app, runner, entry):
     before = generation()
     assert runner.invoke(args=["entries", "render"]).exit_code == 0
-    assert generation() == before + 1
+    assert generation() > before
 
 
 def test_the_cache_stays_within_its_budget(app, make_edition, make_entry):
