@@ -332,7 +332,7 @@ def prepare_corpus(repo: Path, database: str, entries: int, workdir: Path, keep:
     The cache is keyed by size, database and schema; a reused corpus carries the edits of earlier runs.
     """
     sys.path.insert(0, str(BENCH))
-    from search_corpus import generate
+    from search_corpus import generate, settle
 
     key = f"{database}-{entries}-{schema_key(repo)}"
     work = workdir / key
@@ -346,6 +346,7 @@ def prepare_corpus(repo: Path, database: str, entries: int, workdir: Path, keep:
         info["reused"] = True
         report["corpus"] = info
         print(f"Corpus réutilisé : {work}", file=sys.stderr)
+        settle(db_url.replace("postgresql://", "postgresql+psycopg://", 1))  # the earlier runs' dead rows
         return db_url, work
     work.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)
