@@ -172,6 +172,14 @@ def test_each_entry_has_one_import_revision(demo):
     assert {e.created_by_id for e in entries_2023()} == {None}
 
 
+def test_loaded_demo_agrees_with_its_tallies(demo):
+    """The home page's counts and recent changes' number of revisions come from the tallies."""
+    from commons.entries.tallies import recount
+
+    with db.engine.begin() as conn:
+        assert recount(conn) is True
+
+
 def test_data_file_holds_no_personal_name():
     text = DEMO_2023.read_text(encoding="utf-8")
     for name in REPORT_SURNAMES + REPORT_FIRST_NAMES:

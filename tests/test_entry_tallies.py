@@ -7,23 +7,30 @@ import pytest
 import sqlalchemy as sa
 
 from commons.entries import queries
-from commons.entries.models import Entry, EntryStatus, EntryTally
-from commons.entries.services import create_entry, revise_entry
+from commons.entries.models import Entry, EntryStatus, EntryTally, Revision
+from commons.entries.services import create_entry, revert_entry, revise_entry
 from commons.entries.tallies import BulkChangeRefused, recount
 from commons.extensions import db
 from commons.kinds import EntryKind
 
 
 def scanned() -> dict:
-    """The counts the slow way, to compare with the tallies."""
+    """The counts the slow way, to compare with the tallies: (entries, revisions) per key."""
     rows = db.session.execute(sa.select(Entry.edition_id, Entry.kind, Entry.status, sa.func.count())
                               .group_by(Entry.edition_id, Entry.kind, Entry.status)).all()
-    return {(e, k.value, s.value): n for e, k, s, n in rows}
+    counts = {(e, k.value, s.value): (n, 0) for e, k, s, n in rows}
+    rows = db.session.execute(sa.select(Entry.edition_id, Entry.kind, Entry.status, sa.func.count(Revision.id))
+                              .join(Revision, Revision.entry_id == Entry.id)
+                              .group_by(Entry.edition_id, Entry.kind, Entry.status)).all()
+    for e, k, s, n in rows:
+        counts[(e, k.value, s.value)] = (counts[(e, k.value, s.value)][0], n)
+    return counts
 
 
 def tallied() -> dict:
-    rows = db.session.execute(sa.select(EntryTally.edition_id, EntryTally.kind, EntryTally.status, EntryTally.count))
-    return {(e, k, s): n for e, k, s, n in rows if n}
+    rows = db.session.execute(sa.select(EntryTally.edition_id, EntryTally.kind, EntryTally.status, EntryTally.count,
+                                        EntryTally.revisions))
+    return {(e, k, s): (n, r) for e, k, s, n, r in rows if n or r}
 
 
 def revise(entry: Entry, **changes) -> None:
@@ -129,3 +136,39 @@ def test_concurrent_creations_all_count(app, make_edition):
 
 def test_the_demo_counts_match(demo):
     assert tallied() == scanned() and sum(queries.kind_counts().values()) > 50
+
+
+def test_revisions_are_counted_where_their_entry_is(app, make_edition):
+    """Recent changes counts revisions from the tallies: each save, revert, move and archiving
+    must keep them equal to the rows."""
+    e23, e24 = make_edition(2023), make_edition(2024)
+    a = create_entry(edition=e23, kind=EntryKind.VALEUR, title="Écoute")
+    b = create_entry(edition=e23, kind=EntryKind.VALEUR, title="Confiance")
+    db.session.commit()
+    assert queries.count_revisions() == 2
+    revise(a, title="Écoute active")
+    revise(a, kind=EntryKind.SAVOIR)  # a new revision and a move, in one flush
+    db.session.commit()
+    assert queries.count_revisions() == 4 and tallied() == scanned()
+    revert_entry(a, number=1, base_revision=a.revision_number, author=None)
+    b.status = EntryStatus.ARCHIVED  # its revision leaves the published count
+    db.session.commit()
+    assert queries.count_revisions() == 4 and tallied() == scanned()
+    a.edition = e24
+    db.session.commit()
+    assert tallied() == scanned()
+    db.session.delete(a)
+    db.session.commit()
+    assert queries.count_revisions() == 0 and tallied() == scanned()
+
+
+def test_recount_repairs_revision_counts(app, make_edition):
+    edition = make_edition(2023)
+    entry = create_entry(edition=edition, kind=EntryKind.VALEUR, title="Écoute")
+    revise(entry, title="Écoute active")
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(EntryTally).values(revisions=99))
+        assert recount(conn) is False
+        assert recount(conn) is True
+    assert tallied() == scanned() and queries.count_revisions() == 2

@@ -156,7 +156,8 @@ class Revision(db.Model):
 
 
 class EntryTally(db.Model):
-    """How many entries one edition holds of one kind in one status (entries/tallies.py)."""
+    """How many entries (and revisions of them) one edition holds of one kind in one status
+    (entries/tallies.py)."""
 
     __tablename__ = "entry_tallies"
 
@@ -164,3 +165,4 @@ class EntryTally(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+    revisions: Mapped[int] = mapped_column(default=0, server_default="0")  # of those entries
