@@ -14,7 +14,11 @@ that names the field, when it holds:
 A person's name (`is_name`) is held to more: it is NFKC-normalised (full-width letters,
 ligatures and other compatibility forms become their plain letters, so two names that look the
 same are the same text), and zero-width characters and invisible marks (U+200B–U+200F, U+2060,
-U+FEFF, U+061C, U+180E) are refused: they let one name pass for another.
+U+FEFF, U+061C, U+180E) are refused: they let one name pass for another. So is a word that mixes
+Latin letters with Cyrillic, Greek or another script whose letters look Latin ("Аdmin" with a
+Cyrillic А, "Hubikооp" with Cyrillic o's): a name written wholly in one script is accepted
+(a Greek or Russian name stays possible), the mixed word only serves to impersonate (the
+"single script" restriction of Unicode's security mechanisms, UTS #39).
 
 Accepted text is NFC-normalised (an "é" typed as one or two code points is one word for the
 search and the diff) with Unix newlines; one-line texts have their whitespace collapsed.
@@ -39,6 +43,23 @@ def is_forbidden(char: str) -> bool:
 
 def is_invisible(char: str) -> bool:
     return char in _INVISIBLE
+
+
+# Scripts whose letters pass for Latin ones: mixed with Latin in one word, they impersonate.
+_LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
+
+
+def _script(char: str) -> str:
+    return unicodedata.name(char, "").split(" ", 1)[0]
+
+
+def mixes_lookalike_scripts(text: str) -> bool:
+    """True when one word holds Latin letters and letters of a script that looks like Latin."""
+    for word in text.split():
+        scripts = {_script(c) for c in word if c.isalpha()}
+        if "LATIN" in scripts and scripts & _LOOKALIKE_SCRIPTS:
+            return True
+    return False
 
 
 def is_broken(char: str) -> bool:
@@ -78,6 +99,10 @@ class TextRule:
         form = "NFKC" if self.is_name else "NFC"
         text = unicodedata.normalize(form, text.replace("\r\n", "\n").replace("\r", "\n"))
         text = text.strip("\n") if self.is_multiline else " ".join(text.split())
+        if self.is_name and mixes_lookalike_scripts(text):
+            self._refuse(_("%(label)s mêle dans un même mot des lettres latines et des lettres d'un autre alphabet "
+                           "qui leur ressemblent (cyrillique, grec…) : écrivez chaque mot dans un seul alphabet.",
+                           label=self.label))
         if text.isspace():
             text = ""
         if not text and self.required is not None:

@@ -87,6 +87,8 @@ def test_a_known_address_gets_exactly_the_same_answer_and_stores_nothing(client,
     ({"display_name": "N" * 10_000}, "Le nom affiché ne doit pas dépasser 120 caractères (10 000 actuellement)."),
     ({"display_name": "Camille\x07Martin"}, "Le nom affiché contient des caractères non autorisés"),
     ({"display_name": "Cam\u200bille"}, "Le nom affiché contient des caractères invisibles"),
+    ({"display_name": "\u0410dmin Hubikoop"}, "Le nom affiché mêle dans un même mot des lettres latines"),  # Cyrillic А
+    ({"display_name": "Camille La Fibre6\u03bf4 H\u03bfbikoop"}, "mêle dans un même mot"),  # Greek ο
     ({"email": "pas-une-adresse"}, "Adresse électronique invalide."),
     ({"email": "a\x00b@example.org"}, "L'adresse électronique contient des caractères non autorisés"),
     ({"reason": "x" * 1001}, "Votre motivation ne doit pas dépasser 1 000 caractères"),
@@ -302,3 +304,11 @@ def test_a_visitor_joins_is_approved_sets_a_password_and_signs_in(app, page, liv
     page.wait_for_url(live_server + "/")
     page.goto(live_server + "/compte")
     assert "/connexion" in page.url
+
+
+@pytest.mark.parametrize("name", ["Ελένη Παπαδοπούλου", "Алексей Иванов", "Zoé Müller-Łukasiewicz", "Иван (Hubikoop)"])
+def test_a_name_in_one_script_per_word_is_accepted(client, name):
+    """Greek, Cyrillic and accented Latin names are names: only the mixed word impersonates."""
+    response = client.post("/inscription", data=form(display_name=name))
+    assert response.status_code == 200
+    assert [r.display_name for r in requests()] == [name]
