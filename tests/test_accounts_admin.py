@@ -159,12 +159,25 @@ def test_a_role_not_offered_changes_nothing(admin_client, people):
     assert fresh(elodie).role is Role.CONTRIBUTOR and events(AuditKind.ROLE_CHANGED) == []
 
 
+CONFIRMED = {"confirm": "yes"}
+
+
+def test_deactivation_needs_the_box_ticked(app, admin_client, people):
+    elodie = people["elodie"]
+    laptop = sign_in(app, elodie)
+    response = admin_client.post(f"/admin/comptes/{elodie.id}/desactiver")
+    assert response.status_code == 422
+    assert "Cochez la case de confirmation" in html(response)
+    assert fresh(elodie).is_enabled and is_signed_in(laptop)
+    assert events(AuditKind.ACCOUNT_DEACTIVATED) == []
+
+
 def test_deactivation_signs_the_person_out_everywhere_at_once(app, admin_client, people):
     elodie = people["elodie"]
     laptop, phone = sign_in(app, elodie), sign_in(app, elodie, remember=True)
     stolen_session, stolen_remember = copy_of(app, laptop, "session"), copy_of(app, phone, "remember_token")
     assert all(is_signed_in(c) for c in (laptop, phone, stolen_session, stolen_remember))
-    response = admin_client.post(f"/admin/comptes/{elodie.id}/desactiver")
+    response = admin_client.post(f"/admin/comptes/{elodie.id}/desactiver", data=CONFIRMED)
     assert response.status_code == 302
     assert not any(is_signed_in(c) for c in (laptop, phone, stolen_session, stolen_remember))
     assert all(r.revoked_at is not None for r in records(elodie))  # the sessions themselves are ended
@@ -180,7 +193,7 @@ def test_reactivation_lets_the_person_sign_in_again_but_not_with_old_cookies(app
     elodie = people["elodie"]
     old = sign_in(app, elodie, remember=True)
     stolen = copy_of(app, old, "remember_token")
-    assert admin_client.post(f"/admin/comptes/{elodie.id}/desactiver").status_code == 302
+    assert admin_client.post(f"/admin/comptes/{elodie.id}/desactiver", data=CONFIRMED).status_code == 302
     response = admin_client.post(f"/admin/comptes/{elodie.id}/reactiver")
     assert response.status_code == 302
     assert fresh(elodie).is_enabled
@@ -213,7 +226,7 @@ def test_the_last_active_admin_cannot_be_deactivated(app, admin, contributor):
     """Only the service can be asked this (the last admin is the only one who could click, and
     deactivating oneself is refused first): it refuses, and the account stays enabled."""
     with pytest.raises(AccountError, match="dernière personne administratrice active"):
-        manage.deactivate(admin, admin=contributor, now=utcnow())
+        manage.deactivate(admin, admin=contributor, now=utcnow(), is_confirmed=True)
     db.session.rollback()
     assert fresh(admin).is_enabled and events(AuditKind.ACCOUNT_DEACTIVATED) == []
 
@@ -240,7 +253,7 @@ def test_deactivation_needs_the_csrf_token(app, admin_client, people):
     elodie = people["elodie"]
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        assert admin_client.post(f"/admin/comptes/{elodie.id}/desactiver").status_code == 400
+        assert admin_client.post(f"/admin/comptes/{elodie.id}/desactiver", data=CONFIRMED).status_code == 400
         assert fresh(elodie).is_enabled
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -353,7 +366,7 @@ def test_the_journal_is_paged_and_pages_keep_the_filters(app, signed_in, admin, 
 def test_admin_actions_appear_in_the_journal(admin_client, people):
     elodie = people["elodie"]
     admin_client.post(f"/admin/comptes/{elodie.id}/role", data={"role": "facilitator"})
-    admin_client.post(f"/admin/comptes/{elodie.id}/desactiver")
+    admin_client.post(f"/admin/comptes/{elodie.id}/desactiver", data=CONFIRMED)
     admin_client.post(f"/admin/comptes/{elodie.id}/reactiver")
     kinds = shown_kinds(admin_client, f"?person={elodie.id}")
     assert kinds == ["Compte réactivé", "Compte désactivé", "Rôle changé"]

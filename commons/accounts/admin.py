@@ -132,14 +132,17 @@ def change_role(user: User, role: Role, *, admin: User, now: datetime) -> bool:
     return True
 
 
-def deactivate(user: User, *, admin: User, now: datetime) -> int | None:
+def deactivate(user: User, *, admin: User, now: datetime, is_confirmed: bool) -> int | None:
     """Disable `user` and end every session they have (copied cookies included): the next request
-    of any of their devices is anonymous. How many sessions ended; None when already disabled."""
+    of any of their devices is anonymous. How many sessions ended; None when already disabled.
+    The admin must have confirmed (a box to tick): one stray click would sign someone out everywhere."""
     if user.id == admin.id:
         raise AccountError(_("Vous ne pouvez pas désactiver votre propre compte : demandez-le à une autre "
                              "personne administratrice. Rien n'a changé."))
     if not user.is_enabled:
         return None
+    if not is_confirmed:
+        raise AccountError(_("Cochez la case de confirmation pour désactiver ce compte. Rien n'a changé."))
     _keep_an_admin(user)
     user.is_enabled = False
     ended = sessions.revoke_all(user, now)

@@ -106,7 +106,8 @@ def change_role(user_id: int):
 def deactivate_account(user_id: int):
     user = _account_or_404(user_id)
     try:
-        ended = manage.deactivate(user, admin=current_user._get_current_object(), now=context.now())
+        ended = manage.deactivate(user, admin=current_user._get_current_object(), now=context.now(),
+                                  is_confirmed=request.form.get("confirm") == "yes")
     except AccountError as exc:
         return _account_page(user, error=str(exc), status=exc.status)
     if ended is None:
