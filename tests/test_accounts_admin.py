@@ -341,6 +341,29 @@ def test_the_journal_filters_by_kind_person_and_dates(signed_in, admin, journal)
     assert f'href="/admin/comptes/{boss.id}"' in html(client.get(f"/admin/journal?person={boss.id}"))
 
 
+def test_the_journal_finds_a_person_by_name_address_or_structure(signed_in, admin, journal):
+    client = signed_in(admin)
+    elodie, boss = journal["elodie"], journal["boss"]
+    mine = ["Rôle changé", "Connexion", "Échec de connexion"]
+    assert shown_kinds(client, "?who=elodie") == mine  # accents and case aside
+    assert shown_kinds(client, "?who=cheffe%40example.org") == ["Connexion", "Rôle changé"]
+    assert shown_kinds(client, "?who=tarnos&kind=signed_in") == ["Connexion"]  # her structure, with the kind
+    page = html(client.get("/admin/journal?who=elodie"))
+    assert f'href="/admin/comptes/{elodie.id}"' in page
+    assert f'name="person" value="{elodie.id}"' not in page  # the typed name stays the filter
+    several = html(client.get("/admin/journal?who=example.org&kind=signed_in"))
+    assert "Plusieurs comptes correspondent à « example.org » : choisissez." in several
+    assert f'href="/admin/journal?person={boss.id}&kind=signed_in">Claude Cheffe</a>' in several
+    assert f'href="/admin/journal?person={elodie.id}&kind=signed_in">Élodie Durand (Médiathèque de Tarnos)</a>' in several
+
+
+def test_the_journal_says_when_nobody_matches(signed_in, admin, journal):
+    response = signed_in(admin).get("/admin/journal?who=personne-inconnue")
+    assert response.status_code == 422
+    page = html(response)
+    assert "Aucun compte ne correspond à « personne-inconnue »." in page and "Rôle changé</th>" not in page
+
+
 @pytest.mark.parametrize("query, message", [
     ("?since=2026-07-02&until=2026-07-01", "La date de fin précède la date de début."),
     ("?person=abc", "Indiquez le numéro d'un compte"),

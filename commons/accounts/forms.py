@@ -112,6 +112,9 @@ class AccountsFilterForm(_QueryForm):
 class JournalFilterForm(_QueryForm):
     kind = SelectField(invalid_choice_message=INVALID_CHOICE, label=_l("Type d'événement"), default="",
                        choices=opts([("", _l("Tous les types"))] + [(k.value, k.label) for k in AuditKind]))
+    # Admins look a person up by name, address or structure (`who`); the links of the journal
+    # and of an account's page name the account by its number (`person`).
+    who = SearchField(_l("Personne (nom, adresse électronique ou structure)"), validators=[Length(max=SEARCH_MAX)])
     person = BoundedIntegerField(_l("Numéro du compte (auteur·rice ou personne concernée)"),
                                  message=_l("Indiquez le numéro d'un compte (un nombre entier)."))
     since = DateField(_l("Du (inclus)"), validators=[Optional()])

@@ -130,11 +130,32 @@ def reactivate_account(user_id: int):
     return redirect(url_for("accounts.admin_account", user_id=user.id))
 
 
-def _journal_filter(form: JournalFilterForm) -> manage.JournalFilter:
+WHO_CHOICES = 10  # accounts offered when a name matches several
+
+
+def _journal_filter(form: JournalFilterForm, person_id: int | None) -> manage.JournalFilter:
     since_at, before_at = manage.day_bounds(form.since.data, form.until.data,
                                             current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return manage.JournalFilter(kind=AuditKind(form.kind.data) if form.kind.data else None,
-                                person_id=form.person.number, since_at=since_at, before_at=before_at)
+                                person_id=person_id, since_at=since_at, before_at=before_at)
+
+
+def _journal_person(form: JournalFilterForm) -> tuple[int | None, list[User]]:
+    """The account the journal is filtered on: by number, or the one account `who` names. When
+    `who` names several, none yet and the choices (the page links each one by number)."""
+    who = (form.who.data or "").strip()
+    if not who:
+        return form.person.number, []
+    found = manage.list_accounts(manage.AccountFilter(text=who), limit=WHO_CHOICES + 1, offset=0)
+    if not found:
+        form.who.errors = [_("Aucun compte ne correspond à « %(who)s ».", who=who)]
+    return (found[0].id, []) if len(found) == 1 else (None, found)
+
+
+def _journal_refused(form: JournalFilterForm, days: int):
+    return render_template("accounts/admin_journal.html", form=form, events=[], total=0, people={},
+                           page=_empty_page(), args={}, details=manage.detail_items, person=None, choices=[],
+                           retention_days=days), 422
 
 
 @bp.route("/admin/journal")
@@ -143,14 +164,19 @@ def audit_journal():
     form = JournalFilterForm(formdata=request.args)
     days = current_app.config["AUDIT_RETENTION_DAYS"]
     if not form.validate():
-        return render_template("accounts/admin_journal.html", form=form, events=[], total=0, people={},
-                               page=_empty_page(), args={}, details=manage.detail_items, person=None,
-                               retention_days=days), 422
-    filters = _journal_filter(form)
+        return _journal_refused(form, days)
+    person_id, choices = _journal_person(form)
+    if form.who.errors:
+        return _journal_refused(form, days)
+    filters = _journal_filter(form, person_id)
     total = manage.count_events(filters)
     page = page_or_404(total, _l("Cette page du journal n'existe pas (pages 1 à %(last)d)."))
     events = manage.list_events(filters, limit=page.per_page, offset=page.offset)
-    person = get_by_id(User, filters.person_id) if filters.person_id else None
+    person = get_by_id(User, person_id) if person_id else None
+    args = {k: v for k, v in _query_args(form).items() if k not in ("who", "person")}
+    if person is not None:
+        args["person"] = str(person.id)  # the pages and the choices name the account by its number
     return render_template("accounts/admin_journal.html", form=form, events=events, total=total,
-                           people=manage.people_of(events), page=page, args=_query_args(form),
-                           details=manage.detail_items, person=person, retention_days=days)
+                           people=manage.people_of(events), page=page, args=args, details=manage.detail_items,
+                           person=person, choices=choices[:WHO_CHOICES], has_more_choices=len(choices) > WHO_CHOICES,
+                           retention_days=days)
