@@ -71,6 +71,17 @@ JOIN_DEFAULTS = {
 }
 
 
+# Sign-in throttling (commons/accounts/throttle.py): failures per window, then a lock that
+# doubles with each further failure, up to the cap.
+THROTTLE_DEFAULTS = {
+    "THROTTLE_ACCOUNT_LIMIT": 5,
+    "THROTTLE_ADDRESS_LIMIT": 20,
+    "THROTTLE_WINDOW_SECONDS": 15 * 60,
+    "THROTTLE_LOCK_SECONDS": 60,
+    "THROTTLE_LOCK_MAX_SECONDS": 24 * 3600,
+}
+
+
 def defaults(instance_path: str) -> dict:
     """What every app starts from, the test apps included; the environment overrides some."""
     return {
@@ -78,8 +89,7 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COMMONS_INDEX_DIR": os.path.join(instance_path, "index"),
         # Anonymous pages shared by the host's worker processes (commons/pagestore.py); 0 MB: none.
-        "PAGE_CACHE_DIR": os.path.join(instance_path, "pages"),
-        "PAGE_CACHE_SHARED_MB": 256,
+        "PAGE_CACHE_DIR": os.path.join(instance_path, "pages"), "PAGE_CACHE_SHARED_MB": 256,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -93,13 +103,6 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # A session without "remember me" ends after this long without a request.
         "SESSION_IDLE": timedelta(hours=12),
-        # Sign-in throttling (commons/accounts/throttle.py): failures per window, then a lock
-        # that doubles with each further failure, up to the cap.
-        "THROTTLE_ACCOUNT_LIMIT": 5,
-        "THROTTLE_ADDRESS_LIMIT": 20,
-        "THROTTLE_WINDOW_SECONDS": 15 * 60,
-        "THROTTLE_LOCK_SECONDS": 60,
-        "THROTTLE_LOCK_MAX_SECONDS": 24 * 3600,
         # A shared store for the throttle counters; unset: the database.
         "REDIS_URL": None,
         "REDIS_KEY_PREFIX": "commons:",
@@ -112,6 +115,7 @@ def defaults(instance_path: str) -> dict:
         # How many reverse proxies set X-Forwarded-For/Proto/Host in front of the app (0: trust none).
         "COMMONS_PROXY_COUNT": 0,
         **JOIN_DEFAULTS,
+        **THROTTLE_DEFAULTS,
     }
 
 

@@ -492,6 +492,8 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "editions.programme": f"/editions/{E24}/programme", "editions.copy_programme_view": f"/editions/{E24}/programme/copier",
         "editions.new_workshop": f"/editions/{E24}/programme/nouvelle-seance",
         "editions.edit_workshop": f"/editions/{E24}/programme/{W24}/modifier",
+        "editions.assign_facilitator_view": f"/editions/{E24}/programme/{W24}/animation",
+        "editions.remove_facilitator_view": f"/editions/{E24}/programme/{W24}/animation/{contributor.id}/retirer",
         "editions.delete_edition_view": f"/editions/{E24}/supprimer",
         "editions.delete_workshop_view": f"/editions/{E24}/programme/{W24}/supprimer",
         "search.synonym_list": "/admin/synonymes", "search.new_synonym": "/admin/synonymes/nouveau",

@@ -63,6 +63,7 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
     for path in ["/fiches/nouvelle", "/editions/nouvelle", "/editions/nec-sud-ouest-2024/programme",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions",
+                 "/editions/nec-sud-ouest-2024/programme/les-communs-de-la-mediation-numerique/modifier",
                  "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions", "/compte",
                  "/admin/demandes", "/admin/invitations", "/admin/liens", "/admin/comptes",
                  "/admin/comptes?q=zzz-personne", "/admin/journal", "/admin/journal?since=2026-02-30",
@@ -107,4 +108,28 @@ def test_account_link_pages_have_no_axe_violations(page, live_server, demo, cont
     page.get_by_role("alert").wait_for()
     if problems := violations(page):
         found["account page with a refusal"] = problems
+    assert found == {}
+
+
+def test_the_facilitators_section_and_the_names_it_puts_on_the_workshop_page_have_no_axe_violations(
+        page, live_server, demo, browser_login, make_user):
+    """Organisers assign a facilitator (an error first), then the workshop page names them."""
+    make_user(display_name="Camille Martin")
+    browser_login(page, Role.FACILITATOR)
+    workshop = "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique"
+    page.goto(live_server + "/editions/nec-sud-ouest-2024/programme/les-communs-de-la-mediation-numerique/modifier")
+    found = {}
+    page.get_by_role("button", name="Confier l'animation").click()  # nobody chosen: refused
+    page.get_by_text("Choisissez la personne à qui confier l'animation.").first.wait_for()
+    if problems := violations(page):
+        found["refused"] = problems
+    page.get_by_label("Personne à qui confier l'animation").select_option(label="Camille Martin")
+    page.get_by_role("button", name="Confier l'animation").click()
+    page.get_by_role("button", name="Retirer Camille Martin").wait_for()
+    if problems := violations(page):
+        found["assigned"] = problems
+    page.goto(live_server + workshop)
+    page.get_by_role("link", name="Camille Martin").wait_for()
+    if problems := violations(page):
+        found["workshop page"] = problems
     assert found == {}

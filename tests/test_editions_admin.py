@@ -27,10 +27,14 @@ def page(response) -> str:
     return response.get_data(as_text=True).replace("&#39;", "'")
 
 
-def test_only_admins_manage_editions(facilitator_client, client, e23):
-    assert facilitator_client.get("/editions/nouvelle").status_code == 403
+def test_only_organisers_and_admins_manage_editions(contributor_client, facilitator_client, client, e23):
+    # Organisers hold the facilitator role (issue 9's matrix); contributors do not manage editions.
+    assert contributor_client.get("/editions/nouvelle").status_code == 403
     assert client.get("/editions/nouvelle").status_code == 302
-    assert facilitator_client.post("/editions/nec-sud-ouest-2023/supprimer").status_code == 403
+    assert contributor_client.post("/editions/nec-sud-ouest-2023/supprimer").status_code == 403
+    assert facilitator_client.get("/editions/nouvelle").status_code == 200
+    assert facilitator_client.get("/editions/nec-sud-ouest-2023/programme").status_code == 200
+    assert db.session.get(Edition, e23.id) is not None
 
 
 def test_create_edition_copying_the_programme_with_dates_shifted(admin_client, e23):

@@ -18,7 +18,7 @@ TEMPLATES = ROOT / "templates"
 
 # The kernel: modules every domain may use, which import no domain themselves.
 KERNEL = {"commons", "commons.config", "commons.database", "commons.errors", "commons.extensions", "commons.forms",
-          "commons.kinds", "commons.models", "commons.pagecache", "commons.paging", "commons.panels", "commons.text", "commons.validation",
+          "commons.kinds", "commons.models", "commons.pagecache", "commons.pagestore", "commons.paging", "commons.panels", "commons.text", "commons.validation",
           "commons.web"}
 # What each domain may import besides the kernel (the chain accounts ← editions ← entries ← lineage).
 ALLOWED = {

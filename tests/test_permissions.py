@@ -4,18 +4,26 @@ Each route names the least role that may use it. Anonymous visitors reach only p
 (a protected one sends them to the sign-in page), and a signed-in person below the route's
 role gets a 403, on GET and on POST. A route missing from the matrix fails the first test:
 adding a page means deciding who may see it.
+
+The routes that carry, decide and follow up on a workshop's entries are WORKSHOP: the
+facilitator role and admins everywhere, and a contributor assigned to facilitate *that*
+workshop; a contributor facilitating another workshop is refused as any contributor is.
 """
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from commons.accounts.models import Role
+from commons.editions.models import Workshop, WorkshopFacilitator
+from commons.extensions import db
 
 PUBLIC = None
+WORKSHOP = "facilitators of the workshop"  # and Role.FACILITATOR and above, everywhere
 
 # (endpoint, method) → the least role, or PUBLIC. Destructive routes come last: the loops below
 # visit them in this order, and a route that runs (a deletion) must not hide the next ones.
-MATRIX: dict[tuple[str, str], Role | None] = {
+MATRIX: dict[tuple[str, str], Role | str | None] = {
     ("editions.home", "GET"): PUBLIC,
     ("editions.editions", "GET"): PUBLIC,
     ("editions.edition", "GET"): PUBLIC,
@@ -58,22 +66,25 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("entries.revert", "POST"): Role.CONTRIBUTOR,
     ("lineage.carry", "GET"): Role.CONTRIBUTOR,  # a contributor proposes, a facilitator carries
     ("lineage.carry", "POST"): Role.CONTRIBUTOR,
-    ("lineage.decide", "POST"): Role.FACILITATOR,
-    ("lineage.merge", "POST"): Role.FACILITATOR,
-    ("lineage.declare_new", "POST"): Role.FACILITATOR,
-    ("lineage.answer_proposal", "POST"): Role.FACILITATOR,
-    ("lineage.add_origin", "POST"): Role.FACILITATOR,
-    ("lineage.update_followup", "POST"): Role.FACILITATOR,
-    ("editions.new_edition", "GET"): Role.ADMIN,
-    ("editions.new_edition", "POST"): Role.ADMIN,
-    ("editions.edit_edition", "GET"): Role.ADMIN,
-    ("editions.edit_edition", "POST"): Role.ADMIN,
-    ("editions.programme", "GET"): Role.ADMIN,
-    ("editions.copy_programme_view", "POST"): Role.ADMIN,
-    ("editions.new_workshop", "GET"): Role.ADMIN,
-    ("editions.new_workshop", "POST"): Role.ADMIN,
-    ("editions.edit_workshop", "GET"): Role.ADMIN,
-    ("editions.edit_workshop", "POST"): Role.ADMIN,
+    ("lineage.decide", "POST"): WORKSHOP,
+    ("lineage.merge", "POST"): WORKSHOP,
+    ("lineage.declare_new", "POST"): WORKSHOP,
+    ("lineage.answer_proposal", "POST"): WORKSHOP,
+    ("lineage.add_origin", "POST"): WORKSHOP,
+    ("lineage.update_followup", "POST"): WORKSHOP,
+    ("editions.new_edition", "GET"): Role.FACILITATOR,
+    ("editions.new_edition", "POST"): Role.FACILITATOR,
+    ("editions.edit_edition", "GET"): Role.FACILITATOR,
+    ("editions.edit_edition", "POST"): Role.FACILITATOR,
+    ("editions.programme", "GET"): Role.FACILITATOR,
+    ("editions.copy_programme_view", "POST"): Role.FACILITATOR,
+    ("editions.new_workshop", "GET"): Role.FACILITATOR,
+    ("editions.new_workshop", "POST"): Role.FACILITATOR,
+    ("editions.edit_workshop", "GET"): Role.FACILITATOR,
+    ("editions.edit_workshop", "POST"): Role.FACILITATOR,
+    ("editions.assign_facilitator_view", "POST"): Role.FACILITATOR,  # nobody chosen: refused (422)
+    ("editions.remove_facilitator_view", "POST"): Role.FACILITATOR,  # not one of them: refused (422)
+    # The search vocabulary changes every search: admins only, not the organisers.
     ("search.synonym_list", "GET"): Role.ADMIN,
     ("search.new_synonym", "GET"): Role.ADMIN,
     ("search.new_synonym", "POST"): Role.ADMIN,
@@ -81,8 +92,8 @@ MATRIX: dict[tuple[str, str], Role | None] = {
     ("search.edit_synonym", "POST"): Role.ADMIN,
     ("search.delete_synonym", "POST"): Role.ADMIN,
     ("search.restore_synonyms", "POST"): Role.ADMIN,
-    ("editions.delete_edition_view", "POST"): Role.ADMIN,
-    ("editions.delete_workshop_view", "POST"): Role.ADMIN,
+    ("editions.delete_edition_view", "POST"): Role.FACILITATOR,
+    ("editions.delete_workshop_view", "POST"): Role.FACILITATOR,
     ("accounts.sessions_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own sessions
     ("accounts.profile_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own account
     ("accounts.change_password", "POST"): Role.CONTRIBUTOR,
@@ -138,15 +149,40 @@ def _visit(client, urls: dict[str, str]) -> dict[tuple[str, str], str | None]:
     return answers
 
 
-@pytest.mark.parametrize("role", [None, Role.CONTRIBUTOR, Role.FACILITATOR, Role.ADMIN],
-                         ids=["anonymous", "contributor", "facilitator", "admin"])
-def test_each_role_reaches_exactly_its_routes(app, client, signed_in, make_user, route_urls, role):
-    visitor = client if role is None else signed_in(make_user(role))
-    answers = _visit(visitor, route_urls)
+def _expected(role: Role | None, *, facilitates_the_workshop: bool = False) -> dict:
     expected = {}
     for key, needed in MATRIX.items():
+        if needed == WORKSHOP:
+            needed = Role.CONTRIBUTOR if facilitates_the_workshop else Role.FACILITATOR
         if needed is None or (role is not None and role.rank >= needed.rank):
             expected[key] = None
         else:
             expected[key] = "sign-in" if role is None else "403"
-    assert answers == expected
+    return expected
+
+
+@pytest.mark.parametrize("role", [None, Role.CONTRIBUTOR, Role.FACILITATOR, Role.ADMIN],
+                         ids=["anonymous", "contributor", "facilitator", "admin"])
+def test_each_role_reaches_exactly_its_routes(app, client, signed_in, make_user, route_urls, role):
+    visitor = client if role is None else signed_in(make_user(role))
+    assert _visit(visitor, route_urls) == _expected(role)
+
+
+def _assign(user, workshop: Workshop) -> None:
+    db.session.add(WorkshopFacilitator(workshop_id=workshop.id, user_id=user.id))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("is_that_workshop", [True, False], ids=["that-workshop", "another-workshop"])
+def test_a_workshop_facilitator_decides_on_that_workshop_only(app, signed_in, make_user, route_urls,
+                                                              is_that_workshop):
+    """Every WORKSHOP route of route_urls acts on one workshop (the decisions page's, or that of
+    the entry followed up): its facilitator reaches them, another workshop's does not."""
+    slug = route_urls["lineage.decisions_page"].split("/")[4]
+    acted_on = db.session.scalar(sa.select(Workshop).where(Workshop.slug == slug,
+                                                           Workshop.edition.has(slug="nec-sud-ouest-2024")))
+    other = db.session.scalar(sa.select(Workshop).where(Workshop.id != acted_on.id).order_by(Workshop.id))
+    person = make_user(Role.CONTRIBUTOR)
+    _assign(person, acted_on if is_that_workshop else other)
+    answers = _visit(signed_in(person), route_urls)
+    assert answers == _expected(Role.CONTRIBUTOR, facilitates_the_workshop=is_that_workshop)

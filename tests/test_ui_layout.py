@@ -49,6 +49,7 @@ SIGNED_IN_PAGES = [
     "/fiches/nouvelle",
     "/editions/nouvelle",
     "/editions/nec-sud-ouest-2024/programme",
+    "/editions/nec-sud-ouest-2024/programme/les-communs-de-la-mediation-numerique/modifier",
     W2024 + "/decisions",
     W2024 + "/reprise",
 ]

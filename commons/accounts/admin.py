@@ -221,7 +221,7 @@ _DETAIL_LABELS = {
     "from": _l("avant"), "to": _l("après"), "sessions_ended": _l("sessions fermées"), "count": _l("nombre"),
     "scope": _l("portée"), "reason": _l("raison"), "until": _l("jusqu'à"), "role": _l("rôle"),
     "asked": _l("rôle demandé"), "request": _l("demande n°"), "remembered": _l("rester connecté·e"),
-    "via": _l("par"), "mode": _l("mode"),
+    "via": _l("par"), "mode": _l("mode"), "workshop": _l("atelier"), "workshop_id": _l("atelier n°"),
 }
 
 

@@ -154,6 +154,8 @@ class AuditKind(enum.Enum):
     DATA_EXPORTED = "data_exported"
     ACCOUNT_DELETED = "account_deleted"
     ACCESS_REFUSED = "access_refused"
+    FACILITATOR_ASSIGNED = "facilitator_assigned"
+    FACILITATOR_REMOVED = "facilitator_removed"
 
     @property
     def label(self) -> str:
@@ -185,6 +187,8 @@ _AUDIT_LABELS = {
     AuditKind.DATA_EXPORTED: _l("Données personnelles téléchargées"),
     AuditKind.ACCOUNT_DELETED: _l("Compte supprimé par son titulaire"),
     AuditKind.ACCESS_REFUSED: _l("Action refusée (rôle insuffisant)"),
+    AuditKind.FACILITATOR_ASSIGNED: _l("Animation d'un atelier confiée"),
+    AuditKind.FACILITATOR_REMOVED: _l("Animation d'un atelier retirée"),
 }
 assert set(_AUDIT_LABELS) == set(AuditKind), "every audit event needs a French label"
 

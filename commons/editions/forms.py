@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from commons.database import parse_int
 from commons.editions.models import WorkshopFormat
 from commons.editions.services import YEAR_MAX, YEAR_MIN
 from commons.forms import INVALID_CHOICE, BoundedIntegerField, MultiCheckboxField, opts
@@ -46,3 +47,16 @@ class WorkshopForm(FlaskForm):
     description = TextAreaField(_l("Description (Markdown)"), validators=[Optional(), Length(max=100_000)])
     questions = TextAreaField(_l("Questions directrices, une par ligne"), validators=[Optional(), Length(max=5000)])
     structures = MultiCheckboxField(_l("Structures qui l'animent"), coerce=int, choices=[])
+
+
+def _account_id(value) -> int:
+    """The chosen account's id; anything but one (0 stands for "nobody chosen")."""
+    return value if isinstance(value, int) else parse_int(str(value)) or 0
+
+
+class FacilitatorForm(FlaskForm):
+    # Not checked against the list on screen: an account deactivated since the page was shown
+    # is refused by the service, with its own French message.
+    user = SelectField(_l("Personne à qui confier l'animation"), coerce=_account_id, choices=[],
+                       validate_choice=False,
+                       validators=[DataRequired(_l("Choisissez la personne à qui confier l'animation."))])

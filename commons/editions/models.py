@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from commons.accounts.models import User
 from commons.extensions import db
 from commons.kinds import EntryKind
-from commons.models import TimestampMixin, enum_column
+from commons.models import TimestampMixin, enum_column, utcnow
 
 
 class WorkshopFormat(enum.Enum):
@@ -127,9 +128,45 @@ class Workshop(TimestampMixin, db.Model):
         back_populates="workshop", order_by="GuidingQuestion.position",
         cascade="all, delete-orphan", passive_deletes=True,
     )
+    # Every assignment, deactivated accounts included (commons/editions/facilitators.py writes them).
+    facilitations: Mapped[list[WorkshopFacilitator]] = relationship(
+        back_populates="workshop", order_by="(WorkshopFacilitator.assigned_at, WorkshopFacilitator.user_id)",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+    # What the workshop page shows: the people who facilitate it and can still sign in.
+    facilitators: Mapped[list[User]] = relationship(
+        secondary="workshop_facilitators", viewonly=True,
+        primaryjoin="Workshop.id == WorkshopFacilitator.workshop_id",
+        secondaryjoin="and_(User.id == WorkshopFacilitator.user_id, User.is_enabled.is_(True), "
+                      "User.deleted_at.is_(None))",
+        order_by="(WorkshopFacilitator.assigned_at, WorkshopFacilitator.user_id)",
+    )
+
+    @property
+    def facilitator_ids(self) -> frozenset[int]:
+        """The accounts assigned to this workshop: `commons.accounts.permissions.can` reads it to
+        let them carry and decide here (accounts cannot import editions, so it asks by name)."""
+        return frozenset(f.user_id for f in self.facilitations)
 
     def __repr__(self) -> str:
         return f"<Workshop {self.slug}>"
+
+
+class WorkshopFacilitator(db.Model):
+    """A person assigned to facilitate one workshop: they carry, decide and follow up there,
+    and nowhere else, unless their role says more."""
+
+    __tablename__ = "workshop_facilitators"
+
+    workshop_id: Mapped[int] = mapped_column(sa.ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed on its own too: the personal data export looks a person's assignments up.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    workshop: Mapped[Workshop] = relationship(back_populates="facilitations")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class GuidingQuestion(db.Model):

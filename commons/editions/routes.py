@@ -74,5 +74,5 @@ def edition(slug: str):
 def workshop(edition_slug: str, workshop_slug: str):
     workshop = workshop_or_404(edition_slug, workshop_slug)
     return render_template("editions/workshop.html", workshop=workshop, edition=workshop.edition,
-                           sections=sections(Slot.WORKSHOP, workshop=workshop),
+                           facilitators=workshop.facilitators, sections=sections(Slot.WORKSHOP, workshop=workshop),
                            meta_description=plain_excerpt(workshop.description))

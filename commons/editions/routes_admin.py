@@ -1,4 +1,4 @@
-"""Administration of editions and their programme (admins only).
+"""Administration of editions, their programme and its facilitators (organisers and admins).
 
 Views parse the form and call a service; the request's unit of work commits (see
 `commons.database.end_request`), so a refusal answers 422 with the form, never a redirect.
@@ -9,11 +9,13 @@ from datetime import datetime
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from commons.accounts import clock
 from commons.accounts.permissions import Permission, permission_required
 from commons.database import get_by_id
-from commons.editions import bp, queries
-from commons.editions.forms import CopyProgrammeForm, EditionForm, WorkshopForm
+from commons.editions import bp, facilitators, queries
+from commons.editions.forms import CopyProgrammeForm, EditionForm, FacilitatorForm, WorkshopForm
 from commons.editions.models import Edition, Workshop, WorkshopFormat
 from commons.editions.routes import edition_or_404, workshop_or_404
 from commons.editions.services import (
@@ -32,7 +34,8 @@ from commons.editions.services import (
 )
 from commons.forms import EmptyForm, attach_error, opts
 
-admin_only = permission_required(Permission.MANAGE_EDITIONS)
+# Organisers (the facilitator role) and admins.
+organisers_only = permission_required(Permission.MANAGE_EDITIONS)
 
 
 def _edition_data(form: EditionForm) -> EditionData:
@@ -48,7 +51,7 @@ def _status(form) -> int:
 
 
 @bp.route("/editions/nouvelle", methods=["GET", "POST"])
-@admin_only
+@organisers_only
 def new_edition():
     form = EditionForm()
     editions = queries.editions_in_order()
@@ -77,7 +80,7 @@ def _edit_page(edition: Edition, form: EditionForm, status: int = 200):
 
 
 @bp.route("/editions/<slug>/modifier", methods=["GET", "POST"])
-@admin_only
+@organisers_only
 def edit_edition(slug):
     edition = edition_or_404(slug)
     form = EditionForm(obj=edition)
@@ -94,7 +97,7 @@ def edit_edition(slug):
 
 
 @bp.route("/editions/<slug>/supprimer", methods=["POST"])
-@admin_only
+@organisers_only
 def delete_edition_view(slug):
     edition = edition_or_404(slug)
     name = edition.name
@@ -110,7 +113,7 @@ def delete_edition_view(slug):
 
 
 @bp.route("/editions/<slug>/programme")
-@admin_only
+@organisers_only
 def programme(slug):
     return _programme_page(edition_or_404(slug))
 
@@ -126,7 +129,7 @@ def _programme_page(edition: Edition, copy_form: CopyProgrammeForm | None = None
 
 
 @bp.route("/editions/<slug>/programme/copier", methods=["POST"])
-@admin_only
+@organisers_only
 def copy_programme_view(slug):
     edition = edition_or_404(slug)
     form = CopyProgrammeForm()
@@ -154,8 +157,8 @@ def _workshop_data(form: WorkshopForm) -> WorkshopData:
     )
 
 
-def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
-    form = WorkshopForm(data=None if workshop is None else {
+def _workshop_form(workshop: Workshop | None, *, is_bound: bool = True) -> WorkshopForm:
+    values = None if workshop is None else {
         "title": workshop.title, "slug": workshop.slug, "format": workshop.format.value,
         "day": workshop.starts_at.date() if workshop.starts_at else None,
         "starts": workshop.starts_at.time() if workshop.starts_at else None,
@@ -163,9 +166,24 @@ def _workshop_form(workshop: Workshop | None) -> WorkshopForm:
         "room": workshop.room, "axis": workshop.axis, "description": workshop.description,
         "questions": "\n".join(q.text for q in workshop.questions),
         "structures": [s.id for s in workshop.structures],
-    })
+    }
+    # Unbound when another form of the page was posted: its fields are not this one's.
+    form = WorkshopForm(data=values) if is_bound else WorkshopForm(formdata=None, data=values)
     form.structures.choices = opts([(s.id, s.name) for s in queries.structures_by_name()])
     return form
+
+
+def _render_workshop(edition: Edition, workshop: Workshop | None, form: WorkshopForm, status: int = 200, *,
+                     facilitator_form: FacilitatorForm | None = None, facilitation_error: str | None = None):
+    """The séance's form; once it exists, its facilitators too, with the form that adds one."""
+    context = {}
+    if workshop is not None:
+        facilitator_form = facilitator_form or FacilitatorForm(formdata=None)
+        facilitator_form.user.choices = opts([(0, _("— choisir une personne —")), *facilitators.candidates(workshop)])
+        context = {"assignments": facilitators.assignments(workshop), "facilitator_form": facilitator_form,
+                   "facilitation_error": facilitation_error}
+    return render_template("editions/workshop_form.html", form=form, edition=edition, workshop=workshop,
+                           **context), status
 
 
 def _workshop_page(edition: Edition, workshop: Workshop | None):
@@ -178,25 +196,24 @@ def _workshop_page(edition: Edition, workshop: Workshop | None):
         else:
             flash(_("Séance « %(title)s » enregistrée.", title=saved.title), "success")
             return redirect(url_for("editions.programme", slug=edition.slug))
-    return render_template("editions/workshop_form.html", form=form, edition=edition, workshop=workshop), \
-        _status(form)
+    return _render_workshop(edition, workshop, form, _status(form))
 
 
 @bp.route("/editions/<slug>/programme/nouvelle-seance", methods=["GET", "POST"])
-@admin_only
+@organisers_only
 def new_workshop(slug):
     return _workshop_page(edition_or_404(slug), None)
 
 
 @bp.route("/editions/<slug>/programme/<workshop_slug>/modifier", methods=["GET", "POST"])
-@admin_only
+@organisers_only
 def edit_workshop(slug, workshop_slug):
     workshop = workshop_or_404(slug, workshop_slug)
     return _workshop_page(workshop.edition, workshop)
 
 
 @bp.route("/editions/<slug>/programme/<workshop_slug>/supprimer", methods=["POST"])
-@admin_only
+@organisers_only
 def delete_workshop_view(slug, workshop_slug):
     workshop = workshop_or_404(slug, workshop_slug)
     title = workshop.title
@@ -204,3 +221,44 @@ def delete_workshop_view(slug, workshop_slug):
     flash(_("Séance « %(title)s » supprimée ; %(n)d fiche(s) restent dans l'édition, sans atelier.",
             title=title, n=detached), "success")
     return redirect(url_for("editions.programme", slug=slug))
+
+
+# --- facilitators -------------------------------------------------------------------------------
+
+def _facilitation_refused(workshop: Workshop, facilitator_form: FacilitatorForm | None = None,
+                          error: str | None = None):
+    return _render_workshop(workshop.edition, workshop, _workshop_form(workshop, is_bound=False), 422,
+                            facilitator_form=facilitator_form, facilitation_error=error)
+
+
+def _back_to_facilitators(workshop: Workshop):
+    return redirect(url_for("editions.edit_workshop", slug=workshop.edition.slug, workshop_slug=workshop.slug)
+                    + "#animation")
+
+
+@bp.route("/editions/<slug>/programme/<workshop_slug>/animation", methods=["POST"])
+@organisers_only
+def assign_facilitator_view(slug, workshop_slug):
+    workshop = workshop_or_404(slug, workshop_slug)
+    form = FacilitatorForm()
+    if not form.validate_on_submit():
+        return _facilitation_refused(workshop, form)
+    try:
+        person = facilitators.assign_facilitator(workshop, form.user.data, actor=current_user, now=clock.now())
+    except EditionError as exc:
+        attach_error(form, exc)
+        return _facilitation_refused(workshop, form)
+    flash(_("%(name)s anime désormais « %(title)s ».", name=person.name, title=workshop.title), "success")
+    return _back_to_facilitators(workshop)
+
+
+@bp.route("/editions/<slug>/programme/<workshop_slug>/animation/<int:user_id>/retirer", methods=["POST"])
+@organisers_only
+def remove_facilitator_view(slug, workshop_slug, user_id):
+    workshop = workshop_or_404(slug, workshop_slug)
+    try:
+        person = facilitators.remove_facilitator(workshop, user_id, actor=current_user, now=clock.now())
+    except EditionError as exc:
+        return _facilitation_refused(workshop, error=str(exc))
+    flash(_("%(name)s n'anime plus « %(title)s ».", name=person.name, title=workshop.title), "success")
+    return _back_to_facilitators(workshop)

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from commons.accounts.permissions import Permission, can, permission_required
 from commons.database import get_by_id, parse_int
+from commons.editions.facilitators import workshops_with_facilitators
 from commons.editions.models import Workshop
 from commons.editions.queries import editions_in_order, structures_by_name
 from commons.editions.routes import edition_or_404, workshop_or_404
@@ -61,7 +62,20 @@ from commons.lineage.services import (
 from commons.paging import page_or_404
 from commons.web import abort_with
 
-deciders_only = permission_required(Permission.DECIDE)
+
+def _workshop_acted_on(edition_slug: str | None = None, workshop_slug: str | None = None,
+                       entry_id: int | None = None, **_others) -> Workshop | None:
+    """The workshop a decision acts on: the one in the address, else the entry's. None (an entry
+    outside any workshop, or unknown) leaves the decision to the facilitator role and admins."""
+    if workshop_slug is not None:
+        return workshop_or_404(edition_slug, workshop_slug)
+    entry = get_by_id(Entry, entry_id) if entry_id is not None else None
+    return entry.workshop if entry is not None else None
+
+
+# Carry, decide, follow up: the facilitator role and admins everywhere, and the people assigned
+# to facilitate the workshop acted on (commons/editions/facilitators.py), there only.
+deciders_only = permission_required(Permission.DECIDE, workshop=_workshop_acted_on)
 writers_only = permission_required(Permission.WRITE_ENTRIES)
 
 
@@ -110,7 +124,7 @@ def carry(edition_slug, workshop_slug):
     try:
         chosen = entries_to_carry(get_by_id(Workshop, form.source.data), CarryMode(form.mode.data),
                                   kind=EntryKind.from_value(form.kind.data), entry_ids=form.entries.data or [])
-        if can(Permission.DECIDE):
+        if can(Permission.DECIDE, target):
             done = carry_entries(chosen, target=target, author=current_user)
             message = _("%(n)d fiche(s) reprise(s) dans « %(title)s » : à vous de décider de leur suite.",
                         n=len(done), title=target.title)
@@ -152,7 +166,7 @@ def _decisions_page(workshop: Workshop, *, error: str | None = None, failed: tup
         unlinked=unlinked_entries(workshop, {link.target_entry_id for link in links}),
         proposals=workshop_proposals(workshop), forms={link.id: _decision_forms(link, failed) for link in links},
         merge_form=merge_form, refuse_form=RefuseForm(formdata=None), error=error,
-        can_decide=can(Permission.DECIDE),
+        can_decide=can(Permission.DECIDE, workshop),
     ), status
 
 
@@ -267,7 +281,7 @@ def answer_proposal(edition_slug, workshop_slug, proposal_id, answer):
 
 def _lineage_page(entry: Entry, form: OriginForm, error: str | None = None, status: int = 200):
     return render_template("lineage/entry.html", entry=entry, lineage=entry_lineage(entry), form=form,
-                           error=error, can_decide=can(Permission.DECIDE)), status
+                           error=error, can_decide=can(Permission.DECIDE, entry.workshop)), status
 
 
 @bp.route("/fiches/<int:entry_id>/filiation")
@@ -317,18 +331,29 @@ def _followup_page(status: ActionStatus | None, failed: tuple | None = None, cod
     page = page_or_404(total, _l("Cette page du suivi n'existe pas (pages 1 à %(last)d)."))
     rows = action_rows(status, limit=page.per_page, offset=page.offset)
     forms = {}
-    if can(Permission.DECIDE):  # anonymous readers get the table, not one form per action
-        owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()])
-        for row in rows:
-            form = failed[1] if failed and failed[0] == row.entry.id else FollowUpForm(
-                prefix=f"suivi-{row.entry.id}", formdata=None, data={
-                    "status": row.status.value, "owner": row.owner.id if row.owner else 0, "note": row.note,
-                    "base_version": row.version})
-            form.owner.choices = owners
-            forms[row.entry.id] = form
+    editable = _followed_up_by_me(rows)
+    owners = opts([(0, _("— aucune —"))] + [(s.id, s.name) for s in structures_by_name()]) if editable else []
+    for row in editable:
+        form = failed[1] if failed and failed[0] == row.entry.id else FollowUpForm(
+            prefix=f"suivi-{row.entry.id}", formdata=None, data={
+                "status": row.status.value, "owner": row.owner.id if row.owner else 0, "note": row.note,
+                "base_version": row.version})
+        form.owner.choices = owners
+        forms[row.entry.id] = form
     return render_template("lineage/followup.html", rows=rows, status=status, statuses=list(ActionStatus),
-                           forms=forms, can_edit=bool(forms), page=page, total=total,
-                           error=failed[2] if failed else None), code
+                           forms=forms, page=page, total=total, error=failed[2] if failed else None), code
+
+
+def _followed_up_by_me(rows: list) -> list:
+    """The rows whose action the signed-in person may follow up: every row for the facilitator role
+    and admins, those of the workshops they facilitate for the others, none for anonymous readers
+    (who get the table without a query more)."""
+    if not current_user.is_authenticated:
+        return []
+    if can(Permission.DECIDE):
+        return rows
+    workshops = workshops_with_facilitators({row.entry.workshop_id for row in rows if row.entry.workshop_id})
+    return [row for row in rows if can(Permission.DECIDE, workshops.get(row.entry.workshop_id))]
 
 
 @bp.route("/actions/suivi/<int:entry_id>", methods=["POST"])

@@ -17,8 +17,8 @@ from commons.forms import EmptyForm, attach_error
 from commons.search import bp, synonyms
 from commons.search.models import SynonymSet
 
-# The admin role: the one that manages editions manages the search vocabulary too.
-admin_only = permission_required(Permission.MANAGE_EDITIONS)
+# Admins only: the vocabulary changes every search, whereas organisers manage editions.
+admin_only = permission_required(Permission.MANAGE_SEARCH)
 
 
 class SynonymForm(FlaskForm):
