@@ -68,6 +68,8 @@ JOIN_DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "communs@localhost",
+    # After a temporary failure, the waits before trying again (commons/accounts/mail.py).
+    "MAIL_RETRY_SECONDS": (10, 60, 300),
 }
 
 

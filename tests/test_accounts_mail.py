@@ -27,8 +27,13 @@ class Sink:
     def __init__(self, port: int):
         self.port = port
         self.received: list[email.message.EmailMessage] = []
+        self.replies: list[str] = []  # answers to give before accepting (4xx, 5xx)
+        self.attempts = 0
 
     async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.replies:
+            return self.replies.pop(0)
         self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
@@ -52,7 +57,7 @@ def smtp_sink():
 @pytest.fixture
 def app_config(app_config, smtp_sink):
     return {**app_config, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink.port,
-            "MAIL_FROM": "communs@example.org", "COMMONS_BASE_URL": BASE}
+            "MAIL_FROM": "communs@example.org", "COMMONS_BASE_URL": BASE, "MAIL_RETRY_SECONDS": (0.05, 0.05)}
 
 
 def html(response) -> str:
@@ -164,8 +169,23 @@ def test_an_unreachable_mail_server_fails_nothing(app, client, contributor, capl
     with caplog.at_level(logging.ERROR, logger="commons.accounts.mail"):
         assert client.post("/mot-de-passe/oubli", data={"email": contributor.email}).status_code == 302
         mail.wait_for_senders()
-    assert "Envoi de 1 courriel(s) impossible" in caplog.text
+    assert "Envoi de 1 courriel(s) impossible par 127.0.0.1, après 3 tentative(s)" in caplog.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)) == 1
+
+
+def test_a_temporary_refusal_is_tried_again_and_the_mail_arrives_once(client, contributor, smtp_sink):
+    smtp_sink.replies = ["451 4.3.0 Try again later", "421 4.3.2 Service indisponible"]
+    assert client.post("/mot-de-passe/oubli", data={"email": contributor.email}).status_code == 302
+    message, path = only_message(smtp_sink, contributor.email)
+    assert path.startswith("/mot-de-passe/nouveau/") and smtp_sink.attempts == 3
+
+
+def test_a_permanent_refusal_is_not_tried_again(client, contributor, smtp_sink, caplog):
+    smtp_sink.replies = ["550 5.1.1 Unknown mailbox"]
+    with caplog.at_level(logging.ERROR, logger="commons.accounts.mail"):
+        assert client.post("/mot-de-passe/oubli", data={"email": contributor.email}).status_code == 302
+        assert smtp_sink.messages() == []
+    assert smtp_sink.attempts == 1 and "refusé définitivement" in caplog.text
 
 
 def test_without_a_mail_server_the_links_wait_for_admins(app, admin_client, client, contributor, smtp_sink):

@@ -3,14 +3,18 @@
 `send_after_commit` only queues: a message leaves when the unit of work commits, and is dropped
 when it rolls back, so no one gets a link to an account a refused request never created.
 Without MAIL_SERVER nothing is sent and nothing fails: the links wait for an admin at
-/admin/liens (`keeps_links`). A mail server that refuses is logged, never shown: the request
-has already succeeded, and the person can ask again.
+/admin/liens (`keeps_links`). A mail server that fails is never shown: the request has
+already succeeded. A temporary failure (no answer, a dropped connection, a 4xx reply) is tried
+again after each of MAIL_RETRY_SECONDS, only for the messages not yet accepted (no one gets a
+link twice); a permanent refusal (5xx) is not. What still fails is logged, and the person can
+ask again.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -57,7 +61,20 @@ def build(mail: Mail, sender: str) -> EmailMessage:
 
 
 def deliver(mails: list[Mail], config: Mapping) -> None:
-    """Send over one SMTP connection; a failure is logged, never raised."""
+    """Send, trying again after temporary failures; a failure is logged, never raised."""
+    pending = list(mails)
+    for delay in (0, *config.get("MAIL_RETRY_SECONDS", ())):
+        time.sleep(delay)
+        pending = _attempt(pending, config)
+        if not pending:
+            return
+    log.error("Envoi de %d courriel(s) impossible par %s, après %d tentative(s)", len(pending),
+              config.get("MAIL_SERVER"), 1 + len(config.get("MAIL_RETRY_SECONDS", ())))
+
+
+def _attempt(mails: list[Mail], config: Mapping) -> list[Mail]:
+    """One SMTP connection; the messages to try again (none after a permanent refusal)."""
+    sent = 0
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=TIMEOUT_SECONDS) as smtp:
             if config.get("MAIL_USE_TLS"):
@@ -66,12 +83,21 @@ def deliver(mails: list[Mail], config: Mapping) -> None:
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             for mail in mails:
                 smtp.send_message(build(mail, config["MAIL_FROM"]))
-    except (OSError, smtplib.SMTPException):
-        log.exception("Envoi de %d courriel(s) impossible par %s", len(mails), config.get("MAIL_SERVER"))
+                sent += 1
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            log.error("Courriel refusé définitivement par %s (%s) : %d non envoyé(s)", config.get("MAIL_SERVER"),
+                      exc.smtp_code, len(mails) - sent)
+            return []
+        log.warning("Envoi différé par %s (%s)", config.get("MAIL_SERVER"), exc.smtp_code)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("Envoi impossible pour l'instant par %s : %s", config.get("MAIL_SERVER"), exc)
+    return mails[sent:]
 
 
 _senders: set[threading.Thread] = set()
-MAIL_KEYS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM")
+MAIL_KEYS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM",
+             "MAIL_RETRY_SECONDS")
 
 
 def _after_commit(session: Session) -> None:
