@@ -170,6 +170,8 @@ def test_deactivation_needs_the_box_ticked(app, admin_client, people):
     assert "Cochez la case de confirmation" in html(response)
     assert fresh(elodie).is_enabled and is_signed_in(laptop)
     assert events(AuditKind.ACCOUNT_DEACTIVATED) == []
+    [attempt] = events(AuditKind.ADMIN_ACTION_REFUSED)
+    assert attempt.subject_id == elodie.id and '"action": "deactivate"' in attempt.detail
 
 
 def test_deactivation_signs_the_person_out_everywhere_at_once(app, admin_client, people):
@@ -220,6 +222,11 @@ def test_the_last_active_admin_cannot_be_demoted(admin_client, people):
     assert fresh(admin_client.user).role is Role.ADMIN
     assert [e.subject_id for e in events(AuditKind.ROLE_CHANGED)] == [boss.id]
     assert admin_client.get("/admin/comptes").status_code == 200  # still an admin
+    # The refused attempt stays in the journal, written apart from the rolled-back request.
+    [attempt] = events(AuditKind.ADMIN_ACTION_REFUSED)
+    assert (attempt.actor_id, attempt.subject_id) == (admin_client.user.id, admin_client.user.id)
+    assert '"action": "change_role"' in attempt.detail and "dernière personne administratrice" in attempt.detail
+    assert "Action d'administration refusée" in html(admin_client.get("/admin/journal?kind=admin_action_refused"))
 
 
 def test_the_last_active_admin_cannot_be_deactivated(app, admin, contributor):

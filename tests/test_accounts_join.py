@@ -2,6 +2,7 @@
 the admins' answer (approve with a role at most the one asked, or refuse with a message)."""
 from __future__ import annotations
 
+import json
 from html import unescape
 
 import pytest
@@ -231,6 +232,8 @@ def test_a_request_is_answered_once(client, admin_client):
     again = admin_client.post(f"/admin/demandes/{request.id}/refuser", data={"message": "Non."})
     assert again.status_code == 409 and "déjà reçu une réponse" in html(again)
     assert requests()[0].status is JoinStatus.APPROVED
+    refused = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.kind == AuditKind.ADMIN_ACTION_REFUSED)).all()
+    assert [json.loads(e.detail)["action"] for e in refused] == ["refuse_request"]
     assert admin_client.post("/admin/demandes/999999/approuver", data={"role": "contributor"}).status_code == 404
 
 

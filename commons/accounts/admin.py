@@ -222,6 +222,7 @@ _DETAIL_LABELS = {
     "scope": _l("portée"), "reason": _l("raison"), "until": _l("jusqu'à"), "role": _l("rôle"),
     "asked": _l("rôle demandé"), "request": _l("demande n°"), "remembered": _l("rester connecté·e"),
     "via": _l("par"), "mode": _l("mode"), "workshop": _l("atelier"), "workshop_id": _l("atelier n°"),
+    "action": _l("action"),
 }
 
 

@@ -51,6 +51,17 @@ def record_apart(kind: AuditKind, *, now: datetime, actor_id: int | None = None,
                                                                 address_hash)))
 
 
+def record_refused_action(action: str, error: Exception, *, now: datetime, actor_id: int,
+                          subject_id: int | None = None) -> None:
+    """An admin action the service refused (demoting the last admin, deactivating oneself, deciding
+    twice on a request): the request rolls back, the attempt and its reason stay in the journal.
+    The request's own changes are rolled back first (they would be anyway, it answers 4xx): on
+    SQLite, the write lock its session may hold would keep this insert waiting."""
+    db.session.rollback()
+    record_apart(AuditKind.ADMIN_ACTION_REFUSED, now=now, actor_id=actor_id, subject_id=subject_id,
+                 detail={"action": action, "reason": str(error)})
+
+
 def prune(now: datetime, retention_days: int) -> int:
     """Delete the events older than the retention; how many went."""
     cutoff = now - timedelta(days=retention_days)

@@ -156,6 +156,7 @@ class AuditKind(enum.Enum):
     ACCESS_REFUSED = "access_refused"
     FACILITATOR_ASSIGNED = "facilitator_assigned"
     FACILITATOR_REMOVED = "facilitator_removed"
+    ADMIN_ACTION_REFUSED = "admin_action_refused"
 
     @property
     def label(self) -> str:
@@ -189,6 +190,7 @@ _AUDIT_LABELS = {
     AuditKind.ACCESS_REFUSED: _l("Action refusée (rôle insuffisant)"),
     AuditKind.FACILITATOR_ASSIGNED: _l("Animation d'un atelier confiée"),
     AuditKind.FACILITATOR_REMOVED: _l("Animation d'un atelier retirée"),
+    AuditKind.ADMIN_ACTION_REFUSED: _l("Action d'administration refusée"),
 }
 assert set(_AUDIT_LABELS) == set(AuditKind), "every audit event needs a French label"
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from commons.accounts import admin as manage
-from commons.accounts import bp, context
+from commons.accounts import audit, bp, context
 from commons.accounts.forms import AccountsFilterForm, JournalFilterForm, RoleForm
 from commons.accounts.models import AuditKind, Role, User
 from commons.accounts.routes_admin import admins_only
@@ -91,6 +91,7 @@ def change_role(user_id: int):
     try:
         changed = manage.change_role(user, Role(form.role.data), admin=me, now=context.now())
     except AccountError as exc:
+        audit.record_refused_action("change_role", exc, now=context.now(), actor_id=me.id, subject_id=user.id)
         return _account_page(user, role_form=form, error=str(exc), status=exc.status)
     if not changed:
         flash(_("%(name)s a déjà ce rôle : rien n'a changé.", name=user.name), "warning")
@@ -109,6 +110,7 @@ def deactivate_account(user_id: int):
         ended = manage.deactivate(user, admin=current_user._get_current_object(), now=context.now(),
                                   is_confirmed=request.form.get("confirm") == "yes")
     except AccountError as exc:
+        audit.record_refused_action("deactivate", exc, now=context.now(), actor_id=current_user.id, subject_id=user.id)
         return _account_page(user, error=str(exc), status=exc.status)
     if ended is None:
         flash(_("Ce compte était déjà désactivé."), "warning")

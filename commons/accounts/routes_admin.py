@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from commons.accounts import bp, context, invitations, letters, signup, tokens
+from commons.accounts import audit, bp, context, invitations, letters, signup, tokens
 from commons.accounts.departments import label as department_label
 from commons.accounts.forms import ApproveForm, InviteForm, RefuseForm
 from commons.accounts.models import JoinRequest, Role
@@ -40,7 +40,8 @@ def _pending_request(request_id: int) -> JoinRequest:
     return request
 
 
-def _refuse_with(error: ServiceError):
+def _refuse_with(error: ServiceError, action: str):
+    audit.record_refused_action(action, error, now=context.now(), actor_id=current_user.id)
     abort_with(error.status if error.status in (404, 409) else 422, str(error))
 
 
@@ -55,7 +56,7 @@ def approve_request(request_id: int):
         user, token = signup.approve(request, role=Role(form.role.data), admin=current_user._get_current_object(),
                                      now=context.now(), keep_for_relay=context.keeps_links())
     except ServiceError as exc:
-        _refuse_with(exc)
+        _refuse_with(exc, "approve_request")
     context.send(letters.set_password(user.email, context.link("accounts.choose_password", token)))
     flash(_("Demande acceptée : le compte de %(name)s est créé, avec un lien pour choisir son mot de passe.",
             name=user.name) + _relay_note(), "success")
@@ -73,7 +74,7 @@ def refuse_request(request_id: int):
         signup.refuse(request, message=form.message.data, admin=current_user._get_current_object(),
                       now=context.now())
     except ServiceError as exc:
-        _refuse_with(exc)
+        _refuse_with(exc, "refuse_request")
     context.send(letters.join_refused(request.email, request.refusal_message))
     flash(_("Demande refusée ; le message est enregistré."), "success")
     return redirect(url_for("accounts.join_requests"))
