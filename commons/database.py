@@ -104,6 +104,13 @@ def end_request(response: Response) -> Response:
     return response
 
 
+def discard_changes() -> None:
+    """Roll the request back now rather than at its end, for a request that will answer 4xx
+    (which end_request would roll back anyway) and must first write a record apart: on SQLite,
+    the write lock its own changes hold would keep that other connection waiting."""
+    db.session.rollback()
+
+
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """The same rule outside a request (CLI commands): commit on success, roll back on error."""

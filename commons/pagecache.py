@@ -9,8 +9,11 @@ The generation is read before rendering, so a page is never kept under a generat
 than what it shows.
 
 Not kept: requests with any cookie (signed-in or remembered people, anyone who opened a
-form: a CSRF token lives in the session), responses that set a cookie, anything but a 200 to a GET, static files, and the
-views marked `@uncached` (search results follow the index, which lags the database).
+form: a CSRF token lives in the session), responses that set a cookie, anything but a 200 to a
+GET, and static files. A view whose page depends on more than the database says so with
+`@kept_with(token)`: search results follow the index, which lags the
+database, so they are kept under the index's generation as well (a token read before
+rendering, like the data generation; None when there is nothing to name: not kept).
 Writes made below the ORM (Core statements in CLI commands, migrations) call `bump`.
 
 Behind each process's cache, the worker processes of a host share the pages they render through
@@ -18,9 +21,11 @@ files (commons/pagestore.py): after a change, one worker renders a page for all 
 """
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections import OrderedDict
-from threading import Lock
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
@@ -45,10 +50,12 @@ class DataGeneration(db.Model):
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
-def uncached(view):
-    """Mark a view whose anonymous page must not be kept (it depends on more than the database)."""
-    view.is_uncached = True
-    return view
+def kept_with(token: Callable[[], str | None]):
+    """Mark a view whose anonymous page also depends on the state `token()` names."""
+    def mark(view):
+        view.page_token = token
+        return view
+    return mark
 
 
 def bump(connection: sa.Connection) -> None:
@@ -73,7 +80,7 @@ class PageCache:
         self.limit = limit
         self.size = 0
         self._pages: OrderedDict = OrderedDict()
-        self._lock = Lock()  # threaded servers share one cache per process
+        self._lock = threading.Lock()  # threaded servers share one cache per process
 
     def get(self, key):
         with self._lock:
@@ -95,8 +102,76 @@ class PageCache:
                 self.size -= len(body) + 512
 
 
+GENERATION = sa.select(DataGeneration.value).where(DataGeneration.id == 1)
+
+
+class GenerationReader:
+    """Reads the data generation on connections of its own, kept open in autocommit.
+
+    Through the request's session, a kept page cost four round trips to PostgreSQL (the pool's
+    ping, BEGIN, the SELECT, the ROLLBACK at the end of the request): most of its time. A
+    connection that does nothing else needs neither a ping nor a transaction: one round trip.
+    At most KEEP are kept (threads take one and give it back); an error drops the connection
+    and the caller reads through the session, which pings and reconnects. Disposing of the
+    engine closes them.
+    """
+
+    KEEP = 4
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self.pid = os.getpid()
+        self._idle: list[sa.Connection] = []
+        self._lock = threading.Lock()
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def read(self) -> int | None:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            value = conn.scalar(GENERATION)
+        except sa.exc.SQLAlchemyError:
+            conn.invalidate()
+            conn.close()
+            raise
+        with self._lock:
+            if len(self._idle) < self.KEEP:
+                self._idle.append(conn)
+                return value
+        conn.close()
+        return value
+
+    def close(self) -> None:
+        """Close the kept connections for good: the engine's pool is being disposed of, and a
+        connection given back to a disposed pool would stay open until collected."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.invalidate()
+            conn.close()
+
+
 def _generation() -> int | None:
-    return db.session.scalar(sa.select(DataGeneration.value).where(DataGeneration.id == 1))
+    reader = current_app.extensions.get("commons.pagecache.reader")
+    if reader is None or reader.pid != os.getpid() or reader.engine is not db.engine:
+        # A worker forked after its parent read keeps its own connections (never the parent's socket).
+        reader = current_app.extensions["commons.pagecache.reader"] = GenerationReader(db.engine)
+    try:
+        return reader.read()
+    except sa.exc.SQLAlchemyError:
+        return db.session.scalar(GENERATION)
+
+
+def _address() -> str | None:
+    """What names the page besides the data generation: its address, and its view's token."""
+    view = current_app.view_functions.get(request.endpoint)
+    token = getattr(view, "page_token", None)
+    if token is None:
+        return request.full_path
+    value = token()
+    return None if value is None else f"{request.full_path}\n{value}"
 
 
 def _cacheable_request() -> bool:
@@ -104,20 +179,18 @@ def _cacheable_request() -> bool:
         return False
     if float(current_app.config.get("PAGE_CACHE_MB", DEFAULT_MB)) <= 0:
         return False
-    if request.cookies:  # a session, a remember-me cookie: this reader may be someone
-        return False
-    view = current_app.view_functions.get(request.endpoint)
-    return not getattr(view, "is_uncached", False)
+    return not request.cookies  # a session, a remember-me cookie: this reader may be someone
 
 
 def serve_kept():
     """Before anything else: the kept page for this address, if the data has not changed."""
     if not _cacheable_request():
         return None
-    g.page_generation = generation = _generation()
-    if generation is None:
+    generation = _generation()
+    address = _address()
+    if generation is None or address is None:
         return None
-    key = (request.full_path, generation)
+    g.page_key = key = (address, generation)
     hit = _cache().get(key)
     if hit is None and (shared := _shared()) is not None:
         hit = shared.get(key)
@@ -132,14 +205,14 @@ def serve_kept():
 
 def keep(response: Response) -> Response:
     """After rendering: keep a page every anonymous reader may share."""
-    generation = g.get("page_generation")
+    key = g.get("page_key")
     # The session cookie is written after this hook: a session changed by the page (a form's
     # CSRF token) would not show in the headers yet, and that page belongs to one reader.
-    if (generation is None or g.get("page_served") or response.status_code != 200 or response.direct_passthrough
+    if (key is None or g.get("page_served") or response.status_code != 200 or response.direct_passthrough
             or session.modified or "Set-Cookie" in response.headers or not _cacheable_request()):
         return response
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in {"content-length", "etag"}]
-    key, page = (request.full_path, generation), (response.get_data(), response.status_code, headers)
+    page = (response.get_data(), response.status_code, headers)
     _cache().put(key, page)
     if (shared := _shared()) is not None:
         shared.put(key, page)

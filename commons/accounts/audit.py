@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from commons.accounts.models import AuditEvent, AuditKind
+from commons.database import discard_changes
 from commons.extensions import db
 
 DETAIL_MAX = 500
@@ -54,10 +55,8 @@ def record_apart(kind: AuditKind, *, now: datetime, actor_id: int | None = None,
 def record_refused_action(action: str, error: Exception, *, now: datetime, actor_id: int,
                           subject_id: int | None = None) -> None:
     """An admin action the service refused (demoting the last admin, deactivating oneself, deciding
-    twice on a request): the request rolls back, the attempt and its reason stay in the journal.
-    The request's own changes are rolled back first (they would be anyway, it answers 4xx): on
-    SQLite, the write lock its session may hold would keep this insert waiting."""
-    db.session.rollback()
+    twice on a request): the request rolls back, the attempt and its reason stay in the journal."""
+    discard_changes()
     record_apart(AuditKind.ADMIN_ACTION_REFUSED, now=now, actor_id=actor_id, subject_id=subject_id,
                  detail={"action": action, "reason": str(error)})
 

@@ -5,14 +5,20 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from commons.api import bp
-from commons.pagecache import uncached
+from commons.pagecache import kept_with
 from commons.web import abort_with
 
 PER_PAGE = 20
 
 
+def _index_token() -> str | None:
+    from commons.search.routes import index_token
+
+    return index_token()
+
+
 @bp.get("/search")
-@uncached  # results follow the index, which catches up after the database
+@kept_with(_index_token)  # results follow the index, which catches up after the database
 def search():
     # Imported here: the api package must not import Whoosh-backed modules at start-up
     # before the search package has been initialised.

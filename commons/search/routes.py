@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from commons.kinds import EntryKind
-from commons.pagecache import uncached
+from commons.pagecache import kept_with
 from commons.search import bp
 from commons.search.documents import REGISTRY
 from commons.search.engine import SearchSort, search
@@ -57,8 +57,16 @@ def _without(filters, name, value):
     return {k: v for k, v in out.items() if v}
 
 
+def index_token() -> str | None:
+    """The index's state for the kept page, read once the index is ready to answer (inline, the
+    search itself brings it up to date: the state must be read after that)."""
+    svc = service()
+    svc.prepare_search()
+    return svc.index_token()
+
+
 @bp.route("/recherche")
-@uncached  # results follow the index, which catches up after the database
+@kept_with(index_token)  # results follow the index, which catches up after the database
 def results():
     args = parse_args(request.args, strict=False)
     try:

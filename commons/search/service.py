@@ -292,6 +292,15 @@ class SearchService:
             self._last_prune = now
             prune(conn, self.config["SEARCH_OUTBOX_RETENTION_DAYS"])
 
+    def index_token(self) -> str | None:
+        """Names the index's current state (folder and generation), for the search pages kept
+        for anonymous readers (pagecache.kept_with); None when it cannot be read now."""
+        try:
+            folder = self.root.current()
+            return f"{folder.name}:{folder.ix.latest_generation()}"
+        except Exception:  # missing, broken, being rebuilt: the view deals with it, uncached
+            return None
+
     # --- searcher -----------------------------------------------------------------------------
 
     def searcher(self):
