@@ -469,6 +469,7 @@ def route_urls(demo, contributor) -> dict[str, str]:
     session_id_for(contributor)
     contributor_session = contributor.session_record_id
     links = account_links(contributor)
+    feedback = feedback_link(E24)
     workshop = f"/editions/{E24}/ateliers/{entry.workshop.slug}"
     return {
         "editions.home": "/", "editions.editions": "/editions", "editions.edition": f"/editions/{E24}",
@@ -521,7 +522,21 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "accounts.my_data": "/compte/donnees", "accounts.delete_account": "/compte/supprimer",
         "accounts.privacy": "/confidentialite",
         "entries.person": f"/personnes/{contributor.id}", "accounts.change_identity": "/compte/nom",
+        "feedback.answer": f"/retours/{feedback}", "feedback.results_page": f"/editions/{E24}/retours",
+        "feedback.manage": f"/editions/{E24}/retours/gerer", "feedback.open_view": f"/editions/{E24}/retours/ouvrir",
+        "feedback.close_view": f"/editions/{E24}/retours/fermer",
     }
+
+
+def feedback_link(edition_slug: str) -> str:
+    """An open participants' questionnaire for the edition; its link's token."""
+    from commons.feedback.models import Questionnaire
+
+    edition = db.session.scalar(sa.select(Edition).where(Edition.slug == edition_slug))
+    questionnaire = Questionnaire(edition_id=edition.id, token=f"jeton-{uuid.uuid4().hex}")
+    db.session.add(questionnaire)
+    db.session.commit()
+    return questionnaire.token
 
 
 def account_links(user: User) -> dict:
