@@ -539,6 +539,27 @@ def feedback_link(edition_slug: str) -> str:
     return questionnaire.token
 
 
+@pytest.fixture
+def feedback_pages(demo) -> dict[str, str]:
+    """The feedback pages on the demo data: an open questionnaire (2024) to answer, and a closed
+    one (2023) whose results, with a published and an unpublished comment, are public."""
+    from commons.feedback.models import FeedbackAnswer, Questionnaire, QuestionnaireStatus
+
+    token = feedback_link(E24)
+    closed = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.token == feedback_link("nec-sud-ouest-2023")))
+    closed.status = QuestionnaireStatus.CLOSED
+    closed.closed_at = datetime(2023, 6, 15)
+    for n, (overall, comment, is_publishable) in enumerate([("tres_satisfait", "Accueil au top.", True),
+                                                           ("satisfait", "Plus de temps entre les ateliers.", False),
+                                                           ("tres_satisfait", "", False)]):
+        db.session.add(FeedbackAnswer(questionnaire_id=closed.id, overall=overall, organisation="satisfait",
+                                      content="tres_satisfait", come_again="oui", comment=comment,
+                                      is_publishable=is_publishable, browser_hash=f"navigateur-{n}"))
+    db.session.commit()
+    return {"answer": f"/retours/{token}", "results": "/editions/nec-sud-ouest-2023/retours",
+            "manage": f"/editions/{E24}/retours/gerer"}
+
+
 def account_links(user: User) -> dict:
     """A pending sign-up request (for a demo structure) and one link of each kind, for `user`;
     kept for an admin to relay, so that /admin/liens lists them."""

@@ -41,7 +41,8 @@ class Questionnaire(db.Model):
     closed_at: Mapped[datetime | None]
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    edition: Mapped[Edition] = relationship()
+    # Joined: every page that shows a questionnaire names its edition (no query from a template).
+    edition: Mapped[Edition] = relationship(lazy="joined")
 
     @property
     def is_open(self) -> bool:
