@@ -101,6 +101,8 @@ def test_answers_are_throttled_per_address(app, questionnaire):
     app.config["FEEDBACK_ADDRESS_LIMIT"] = 3
     statuses = [participant(app).post(f"/retours/{questionnaire.token}", data=GOOD).status_code for _ in range(4)]
     assert statuses == [302, 302, 302, 429]
+    refused = participant(app).post(f"/retours/{questionnaire.token}", data=GOOD)
+    assert "Trop de demandes" in refused.get_data(as_text=True) and int(refused.headers["Retry-After"]) > 0
     assert _answers() == 3
     other = app.test_client().post(f"/retours/{questionnaire.token}", data=GOOD,
                                    environ_base={"REMOTE_ADDR": "203.0.113.7"})
@@ -159,3 +161,21 @@ def test_the_chart_states_its_numbers_and_escapes_hostile_text():
     widths = [int(r.get("width")) for r in tree.iter(f"{ns}rect") if r.get("width") != "2"]
     assert widths[0] == 3 * widths[1]
     assert re.search(r"Non : 1 \(25\u202f%\)", tree.find(f"{ns}desc").text)
+
+
+def test_only_admins_open_and_close(app, client, contributor_client, facilitator_client, edition, questionnaire):
+    for path in ("gerer", "ouvrir", "fermer"):
+        method = "get" if path == "gerer" else "post"
+        url = f"/editions/{edition.slug}/retours/{path}"
+        assert getattr(client, method)(url).status_code == 302  # to the sign-in page
+        assert getattr(contributor_client, method)(url).status_code == 403
+        assert getattr(facilitator_client, method)(url).status_code == 403
+    db.session.expire_all()
+    assert questionnaire.status is QuestionnaireStatus.OPEN
+
+
+def test_the_results_command_prints_the_numbers(app, runner, edition, questionnaire):
+    _answer(app, questionnaire.token, come_again="non")
+    output = runner.invoke(args=["feedback", "results", edition.slug]).output
+    assert "1 réponse(s)" in output and "  Non : 1 (100 %)" in output
+    assert runner.invoke(args=["feedback", "results", "inconnue"]).exit_code != 0

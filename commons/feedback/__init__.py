@@ -6,9 +6,10 @@ bp = Blueprint("feedback", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from commons.feedback import models, routes, routes_admin  # noqa: F401  (registers models and views)
+    from commons.feedback import cli, models, routes, routes_admin  # noqa: F401  (registers models and views)
     from commons.feedback.routes import edition_panel
     from commons.panels import Slot, register
 
     register(app, Slot.EDITION, edition_panel)
+    cli.register(app)
     app.register_blueprint(bp)

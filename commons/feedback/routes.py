@@ -60,36 +60,36 @@ def answer(token: str):
     if request.method == "GET" and services.has_answered(questionnaire, digest):
         return render_template("feedback/thanks.html", questionnaire=questionnaire)
     form = AnswerForm()
-    status = 200
+    status, headers = (422 if form.is_submitted() else 200), {}
     if form.validate_on_submit():
-        status = _record(questionnaire, form, digest)
+        status, headers = _record(questionnaire, form, digest)
         if status is None:
             flash(_("Merci ! Votre réponse est enregistrée."), "success")
             return _with_cookie(redirect(url_for("feedback.answer", token=token)), cookie, is_new)
-    elif form.is_submitted():
-        status = 422
     page = render_template("feedback/answer.html", questionnaire=questionnaire, form=form, questions=QUESTIONS)
-    return _with_cookie(current_app.make_response((page, status)), cookie, is_new)
+    return _with_cookie(current_app.make_response((page, status, headers)), cookie, is_new)
 
 
-def _record(questionnaire: Questionnaire, form: AnswerForm, digest: str) -> int | None:
-    """Throttle, then record: None when saved, else the status of the refusal shown on the form."""
+def _record(questionnaire: Questionnaire, form: AnswerForm, digest: str) -> tuple[int | None, dict]:
+    """Throttle, then record: (None, {}) when saved, else the refusal's status (shown on the form)
+    and headers. Every valid-looking answer counts against the address, saved or not."""
     limit = current_app.config["FEEDBACK_ADDRESS_LIMIT"]
     until = context.count_request("feedback", [("address", request.remote_addr, limit)])
     if until is not None:
-        form.form_errors.append(context.too_many(until)[0])
-        return 429
+        message, headers = context.too_many(until)
+        form.form_errors.append(message)
+        return 429, headers
     data = services.AnswerData(choices={q.key: form[q.key].data or "" for q in QUESTIONS},
                                comment=form.comment.data or "", is_publishable=bool(form.is_publishable.data))
     try:
         services.answer(questionnaire, data, digest=digest, now=context.now())
     except services.FeedbackError as exc:
         attach_error(form, exc)
-        return exc.status
+        return exc.status, {}
     except services.AlreadyAnswered as exc:
         form.form_errors.append(str(exc))
-        return exc.status
-    return None
+        return exc.status, {}
+    return None, {}
 
 
 @bp.route("/editions/<slug>/retours")
