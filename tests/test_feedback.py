@@ -134,12 +134,14 @@ def test_results_count_every_answer(app, questionnaire):
 def test_results_are_public_once_closed_with_only_agreed_comments(admin_client, app, client, edition, questionnaire):
     _answer(app, questionnaire.token, comment="À publier", is_publishable="y")
     _answer(app, questionnaire.token, comment="Pour les organisateurs seulement")
+    _answer(app, questionnaire.token, comment="<script>alert(1)</script>", is_publishable="y")
     pending = client.get(f"/editions/{edition.slug}/retours").get_data(as_text=True)
     assert "encore ouvert" in pending and "À publier" not in pending
     admin_client.post(f"/editions/{edition.slug}/retours/fermer")
     page = client.get(f"/editions/{edition.slug}/retours").get_data(as_text=True)
     assert "À publier" in page and "organisateurs seulement" not in page
-    assert page.count('role="img"') == 4 and '<th scope="row">Très satisfait·e</th><td>2</td><td>100 %</td>' in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count('role="img"') == 4 and '<th scope="row">Très satisfait·e</th><td>3</td><td>100 %</td>' in page
     assert "organisateurs seulement" in admin_client.get(f"/editions/{edition.slug}/retours").get_data(as_text=True)
     assert f"/editions/{edition.slug}/retours" in client.get(f"/editions/{edition.slug}").get_data(as_text=True)
 
