@@ -181,3 +181,18 @@ def test_the_results_command_prints_the_numbers(app, runner, edition, questionna
     output = runner.invoke(args=["feedback", "results", edition.slug]).output
     assert "1 réponse(s)" in output and "  Non : 1 (100 %)" in output
     assert runner.invoke(args=["feedback", "results", "inconnue"]).exit_code != 0
+
+
+def test_a_close_made_meanwhile_refuses_the_answer(app, questionnaire):
+    """The page was loaded while open; the admin closed it before the answer was sent."""
+    from commons.feedback import services
+    from commons.models import utcnow
+
+    stale = db.session.get(Questionnaire, questionnaire.id)
+    db.session.execute(sa.update(Questionnaire).values(status=QuestionnaireStatus.CLOSED)
+                       .execution_options(synchronize_session=False))
+    assert stale.is_open  # what the request had read
+    with pytest.raises(services.QuestionnaireClosed):
+        services.answer(stale, services.AnswerData(GOOD), digest="x", now=utcnow())
+    db.session.rollback()
+    assert _answers() == 0

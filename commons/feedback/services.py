@@ -100,6 +100,10 @@ def _cleaned(data: AnswerData) -> dict:
     return {**fields, "comment": comment, "is_publishable": bool(comment) and data.is_publishable}
 
 
+def _closed() -> str:
+    return _("Ce questionnaire est fermé : il n'accepte plus de réponses. Merci de votre intérêt !")
+
+
 def _already_answered() -> str:
     return _("Vous avez déjà répondu à ce questionnaire depuis ce navigateur : une seule réponse par personne. "
              "Merci !")
@@ -109,11 +113,14 @@ def answer(questionnaire: Questionnaire, data: AnswerData, *, digest: str, now: 
     """Record one answer. Refused: a closed questionnaire (410), a browser that has answered
     already (409), an incomplete or invalid answer (422)."""
     if not questionnaire.is_open:
-        raise QuestionnaireClosed(_("Ce questionnaire est fermé : il n'accepte plus de réponses. Merci de votre "
-                                    "intérêt !"))
+        raise QuestionnaireClosed(_closed())
     fields = _cleaned(data)
     if has_answered(questionnaire, digest):
         raise AlreadyAnswered(_already_answered())
+    # An UPDATE that changes nothing but locks the questionnaire's row until this answer commits:
+    # an admin closing it at the same moment comes strictly before (refused here) or after.
+    if not claim(questionnaire, "status", QuestionnaireStatus.OPEN, QuestionnaireStatus.OPEN):
+        raise QuestionnaireClosed(_closed())
     row = {"questionnaire_id": questionnaire.id, "browser_hash": digest, "created_at": now, **fields}
     # Two tabs posting together: the unique (questionnaire, browser) pair lets one in, the other
     # inserts nothing, without an IntegrityError that would poison the request's session.
