@@ -60,6 +60,9 @@ JOIN_DEFAULTS = {
     "RESET_ACCOUNT_LIMIT": 3,
     "RESET_ADDRESS_LIMIT": 10,
     "REQUEST_WINDOW_SECONDS": 3600,
+    # Answers to a participants' questionnaire per client address in that window
+    # (commons/feedback): generous, since a room answering on the venue's Wi-Fi shares one address.
+    "FEEDBACK_ADDRESS_LIMIT": 60,
     # Outgoing mail (commons/accounts/mail.py); without MAIL_SERVER, admins see the links to
     # pass on at /admin/liens.
     "MAIL_SERVER": None,

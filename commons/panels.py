@@ -25,6 +25,7 @@ KEY = "commons.panels"
 
 class Slot(enum.Enum):
     HOME = "home"  # sections of the home page, after the editions
+    EDITION = "edition"  # sections of an edition page, after its programme
     EDITION_CARDS = "edition_cards"  # badge: a line on each edition card
     PROGRAMME = "programme"  # badge: a line under each session of an edition's programme
     WORKSHOP = "workshop"  # sections of a workshop page

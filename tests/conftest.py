@@ -469,6 +469,7 @@ def route_urls(demo, contributor) -> dict[str, str]:
     session_id_for(contributor)
     contributor_session = contributor.session_record_id
     links = account_links(contributor)
+    feedback = feedback_link(E24)
     workshop = f"/editions/{E24}/ateliers/{entry.workshop.slug}"
     return {
         "editions.home": "/", "editions.editions": "/editions", "editions.edition": f"/editions/{E24}",
@@ -521,7 +522,42 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "accounts.my_data": "/compte/donnees", "accounts.delete_account": "/compte/supprimer",
         "accounts.privacy": "/confidentialite",
         "entries.person": f"/personnes/{contributor.id}", "accounts.change_identity": "/compte/nom",
+        "feedback.answer": f"/retours/{feedback}", "feedback.results_page": f"/editions/{E24}/retours",
+        "feedback.manage": f"/editions/{E24}/retours/gerer", "feedback.open_view": f"/editions/{E24}/retours/ouvrir",
+        "feedback.close_view": f"/editions/{E24}/retours/fermer",
     }
+
+
+def feedback_link(edition_slug: str) -> str:
+    """An open participants' questionnaire for the edition; its link's token."""
+    from commons.feedback.models import Questionnaire
+
+    edition = db.session.scalar(sa.select(Edition).where(Edition.slug == edition_slug))
+    questionnaire = Questionnaire(edition_id=edition.id, token=f"jeton-{uuid.uuid4().hex}")
+    db.session.add(questionnaire)
+    db.session.commit()
+    return questionnaire.token
+
+
+@pytest.fixture
+def feedback_pages(demo) -> dict[str, str]:
+    """The feedback pages on the demo data: an open questionnaire (2024) to answer, and a closed
+    one (2023) whose results, with a published and an unpublished comment, are public."""
+    from commons.feedback.models import FeedbackAnswer, Questionnaire, QuestionnaireStatus
+
+    token = feedback_link(E24)
+    closed = db.session.scalar(sa.select(Questionnaire).where(Questionnaire.token == feedback_link("nec-sud-ouest-2023")))
+    closed.status = QuestionnaireStatus.CLOSED
+    closed.closed_at = datetime(2023, 6, 15)
+    for n, (overall, comment, is_publishable) in enumerate([("tres_satisfait", "Accueil au top.", True),
+                                                           ("satisfait", "Plus de temps entre les ateliers.", False),
+                                                           ("tres_satisfait", "", False)]):
+        db.session.add(FeedbackAnswer(questionnaire_id=closed.id, overall=overall, organisation="satisfait",
+                                      content="tres_satisfait", come_again="oui", comment=comment,
+                                      is_publishable=is_publishable, browser_hash=f"navigateur-{n}"))
+    db.session.commit()
+    return {"answer": f"/retours/{token}", "results": "/editions/nec-sud-ouest-2023/retours",
+            "manage": f"/editions/{E24}/retours/gerer"}
 
 
 def account_links(user: User) -> dict:

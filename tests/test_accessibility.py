@@ -133,3 +133,25 @@ def test_the_facilitators_section_and_the_names_it_puts_on_the_workshop_page_hav
     if problems := violations(page):
         found["workshop page"] = problems
     assert found == {}
+
+
+def test_feedback_pages_have_no_axe_violations(page, live_server, feedback_pages, browser_login):
+    """The participants' form (empty, then with errors), the results with their charts, the admins' page."""
+    found = {}
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        for name in ("answer", "results"):
+            page.goto(live_server + feedback_pages[name])
+            if problems := violations(page):
+                found[f"{name}@{width}"] = problems
+    page.goto(live_server + feedback_pages["answer"])
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    page.get_by_role("alert").wait_for()
+    if problems := violations(page):
+        found["answer with errors"] = problems
+    browser_login(page, Role.ADMIN)
+    for name in ("manage", "results"):
+        page.goto(live_server + feedback_pages[name])
+        if problems := violations(page):
+            found[f"{name} (admin)"] = problems
+    assert found == {}

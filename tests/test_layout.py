@@ -29,6 +29,8 @@ ALLOWED = {
     # Search reads the others' models through its document registry (lineages: one result
     # per outcome); nobody imports search.
     "search": {"accounts", "editions", "entries", "lineage"},
+    # Participants' feedback on an edition: it knows the edition and who opened it, nothing else.
+    "feedback": {"accounts", "editions"},
     "api": {"accounts", "editions", "entries", "lineage", "search"},
     "demo": {"accounts", "editions", "entries", "lineage"},
 }

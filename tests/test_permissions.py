@@ -92,6 +92,14 @@ MATRIX: dict[tuple[str, str], Role | str | None] = {
     ("search.edit_synonym", "POST"): Role.ADMIN,
     ("search.delete_synonym", "POST"): Role.ADMIN,
     ("search.restore_synonyms", "POST"): Role.ADMIN,
+    # Participants answer through the link, without an account (an empty form: refused, 422);
+    # results are public (a "not yet" page while the questionnaire is open); admins open and close.
+    ("feedback.answer", "GET"): PUBLIC,
+    ("feedback.answer", "POST"): PUBLIC,
+    ("feedback.results_page", "GET"): PUBLIC,
+    ("feedback.manage", "GET"): Role.ADMIN,
+    ("feedback.open_view", "POST"): Role.ADMIN,  # already open: refused (409)
+    ("feedback.close_view", "POST"): Role.ADMIN,  # closes it: after the answer page
     ("editions.delete_edition_view", "POST"): Role.FACILITATOR,
     ("editions.delete_workshop_view", "POST"): Role.FACILITATOR,
     ("accounts.sessions_page", "GET"): Role.CONTRIBUTOR,  # every signed-in person, for their own sessions

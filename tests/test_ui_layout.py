@@ -4,8 +4,11 @@ Wide content belongs in a deliberate scroll region (`.table-scroll`), never in t
 a page that scrolls sideways hides its right edge and makes every line hard to read on a phone.
 """
 import pytest
+import sqlalchemy as sa
 
 from commons.accounts.models import Role
+from commons.extensions import db
+from commons.feedback.models import FeedbackAnswer
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +116,39 @@ def test_header_stays_compact_on_a_phone(page, live_server, demo, browser_login)
     assert header_height < 260
     sign_out = page.get_by_role("button", name="Se déconnecter")
     assert sign_out.bounding_box()["height"] >= 44
+
+
+def test_feedback_pages_fit_a_phone(page, live_server, feedback_pages, browser_login):
+    page.set_viewport_size(PHONE)
+    assert overflowing(page, live_server, [feedback_pages["answer"], feedback_pages["results"]]) == {}
+    browser_login(page, Role.ADMIN)
+    assert overflowing(page, live_server, [feedback_pages["manage"], feedback_pages["results"]]) == {}
+
+
+def test_a_participant_answers_the_questionnaire_on_a_phone(page, live_server, feedback_pages):
+    """360 px, no account: the scales are radio groups named by their question; one answer only."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server + feedback_pages["answer"])
+    page.get_by_role("group", name="Dans l'ensemble, êtes-vous satisfait·e de cette édition ?") \
+        .get_by_role("radio", name="Très satisfait·e").check()
+    page.get_by_role("group", name="Êtes-vous satisfait·e de l'organisation ?").get_by_label("Satisfait·e", exact=True) \
+        .check()
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    # Two questions left unanswered: the form comes back, says which, keeps the choices made.
+    page.get_by_role("alert").wait_for()
+    assert "Êtes-vous satisfait·e du contenu ?" in page.get_by_role("alert").inner_text()
+    assert page.get_by_role("radio", name="Très satisfait·e").first.is_checked()
+    page.get_by_role("group", name="Êtes-vous satisfait·e du contenu ?").get_by_label("Peu satisfait·e").check()
+    page.get_by_role("group", name="Viendriez-vous à la prochaine édition ?").get_by_label("Peut-être").check()
+    page.get_by_label("Un commentaire, une suggestion ?").fill("Des ateliers en petits groupes, merci !")
+    page.get_by_label("J'accepte que mon commentaire soit publié").check()
+    assert sideways_overflow(page) <= 0
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    page.get_by_role("heading", name="Merci pour votre réponse").wait_for()
+    assert sideways_overflow(page) <= 0
+    page.goto(live_server + feedback_pages["answer"])  # the same browser, again: thanked, no form
+    assert page.get_by_role("button", name="Envoyer mes réponses").count() == 0
+    db.session.expire_all()
+    saved = db.session.scalar(sa.select(FeedbackAnswer).where(FeedbackAnswer.browser_hash.not_like("navigateur-%")))
+    assert (saved.overall, saved.organisation, saved.content, saved.come_again, saved.is_publishable) == (
+        "tres_satisfait", "satisfait", "peu_satisfait", "peut_etre", True)

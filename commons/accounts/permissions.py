@@ -30,13 +30,14 @@ class Permission(enum.Enum):
     MANAGE_EDITIONS = "manage_editions"  # editions, programmes, workshops, their facilitators
     MANAGE_SEARCH = "manage_search"  # the search vocabulary (synonyms), which shapes every search
     MANAGE_ACCOUNTS = "manage_accounts"  # sign-up requests, invitations, the links to pass on
+    MANAGE_FEEDBACK = "manage_feedback"  # open and close an edition's participants' questionnaire
 
     @property
     def role(self) -> Role:
         """The least role that holds the permission everywhere."""
         return {Permission.WRITE_ENTRIES: Role.CONTRIBUTOR, Permission.DECIDE: Role.FACILITATOR,
                 Permission.MANAGE_EDITIONS: Role.FACILITATOR, Permission.MANAGE_SEARCH: Role.ADMIN,
-                Permission.MANAGE_ACCOUNTS: Role.ADMIN}[self]
+                Permission.MANAGE_ACCOUNTS: Role.ADMIN, Permission.MANAGE_FEEDBACK: Role.ADMIN}[self]
 
     @property
     def is_workshop_scoped(self) -> bool:

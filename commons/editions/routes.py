@@ -67,6 +67,7 @@ def edition(slug: str):
     return render_template(
         "editions/edition.html", edition=edition, days=queries.programme(edition),
         sessions=badges(Slot.PROGRAMME, edition.workshops), meta_description=plain_excerpt(edition.description),
+        sections=sections(Slot.EDITION, edition=edition),
     )
 
 
