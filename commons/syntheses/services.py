@@ -45,10 +45,24 @@ def synthesis_of(workshop: Workshop) -> Synthesis | None:
 
 
 def workshop_entries(workshop: Workshop) -> list[Entry]:
-    """The entries a synthesis may include: the workshop's published ones."""
-    return list(db.session.scalars(
-        sa.select(Entry).where(Entry.workshop_id == workshop.id, Entry.status == EntryStatus.PUBLISHED)
-        .order_by(Entry.position, Entry.id)))
+    """The entries a synthesis may include: the workshop's published ones, each sub-item right
+    after its parent (positions count within a parent, so a flat sort would interleave them)."""
+    entries = db.session.scalars(sa.select(Entry).where(
+        Entry.workshop_id == workshop.id, Entry.status == EntryStatus.PUBLISHED).order_by(Entry.position, Entry.id))
+    ids = set()
+    children: dict[int | None, list[Entry]] = {}
+    for entry in entries:
+        ids.add(entry.id)
+        children.setdefault(entry.parent_id, []).append(entry)
+
+    def walk(parent_id: int | None):
+        for entry in children.get(parent_id, []):
+            yield entry
+            yield from walk(entry.id)
+
+    # An entry whose parent is not among them (archived, another workshop) starts a tree of its own.
+    roots = [e for parent_id, group in children.items() if parent_id is None or parent_id not in ids for e in group]
+    return [e for root in sorted(roots, key=lambda e: (e.position, e.id)) for e in [root, *walk(root.id)]]
 
 
 def default_sections(entries: list[Entry]) -> list[DraftSection]:
