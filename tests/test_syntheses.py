@@ -191,3 +191,20 @@ def test_the_workshop_page_links_to_the_synthesis(client, facilitator_client, wo
     facilitator_client.post(_url(workshop, "/publier"))
     shown = client.get(page).get_data(as_text=True)
     assert _url(workshop) in shown and "/brouillon" not in shown
+
+
+def test_a_persons_publications_are_in_their_data_export(app, facilitator, facilitator_client, workshop, outcomes):
+    from commons.accounts.mydata import export
+    from commons.models import utcnow
+
+    facilitator_client.post(_url(workshop, "/publier"))
+    rows = export(facilitator, utcnow())["synthesis_publications"]
+    assert [(r["workshop"], r["version"]) for r in rows] == [(workshop.slug, 1)]
+
+
+def test_a_publication_lost_to_a_simultaneous_one_is_a_conflict(monkeypatch, facilitator_client, workshop, outcomes):
+    _post(facilitator_client, _url(workshop, "/brouillon"), arrangement([("Valeurs", list(outcomes))]))
+    # The other request's version 1 took the number between our read and our insert.
+    monkeypatch.setattr("commons.syntheses.services.insert_or_ignore", lambda *args, **kwargs: 0)
+    response = facilitator_client.post(_url(workshop, "/publier"))
+    assert response.status_code == 409 and "vient de publier la version 1" in response.get_data(as_text=True)

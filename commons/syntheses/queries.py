@@ -34,3 +34,14 @@ def changed_entries(version: SynthesisVersion) -> dict[int, int]:
         return {}
     rows = db.session.execute(sa.select(Entry.id, Entry.revision_number).where(Entry.id.in_(list(frozen))))
     return {entry_id: number for entry_id, number in rows if number > frozen[entry_id]}
+
+
+def personal_publications(user_id: int) -> list[dict]:
+    """The synthesis versions a person published (RGPD export, accounts/mydata.py)."""
+    rows = db.session.execute(
+        sa.select(Workshop.slug, Synthesis.workshop_id, SynthesisVersion.number, SynthesisVersion.published_at)
+        .join(Synthesis, Synthesis.id == SynthesisVersion.synthesis_id).join(Workshop)
+        .where(SynthesisVersion.published_by_id == user_id).order_by(SynthesisVersion.published_at,
+                                                                     SynthesisVersion.id)).all()
+    return [{"workshop_id": r.workshop_id, "workshop": r.slug, "version": r.number,
+             "at": r.published_at.isoformat(timespec="seconds")} for r in rows]

@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from commons.accounts.models import User
+from commons.database import insert_or_ignore
 from commons.editions.models import Workshop
 from commons.entries.models import Entry, EntryStatus
-from commons.errors import ServiceError
+from commons.errors import ConflictError, ServiceError
 from commons.extensions import db
 from commons.kinds import EntryKind
+from commons.models import utcnow
 from commons.syntheses.models import TEXT_MAX, Synthesis, SynthesisVersion
 from commons.text import render_markdown
 from commons.validation import TextRule
@@ -21,6 +23,10 @@ from commons.validation import TextRule
 
 class SynthesisError(ServiceError):
     """Invalid synthesis input or action; nothing was written."""
+
+
+class PublishConflict(SynthesisError, ConflictError):
+    """Someone published the same version number first (409)."""
 
 
 INTRO = TextRule(_l("L'introduction"), TEXT_MAX, "intro", is_multiline=True, error=SynthesisError)
@@ -92,14 +98,22 @@ def save_draft(workshop: Workshop, author: User, *, intro: str, conclusion: str,
     """Store the texts (rendered now, not on each view) and an arrangement that
     `arrangement.parse` has checked against the workshop's entries."""
     intro, conclusion = INTRO.clean(intro), CONCLUSION.clean(conclusion)
-    synthesis = synthesis_of(workshop) or Synthesis(workshop=workshop)
+    synthesis = _synthesis_row(workshop)
     synthesis.intro, synthesis.intro_html = intro, str(render_markdown(intro))
     synthesis.conclusion, synthesis.conclusion_html = conclusion, str(render_markdown(conclusion))
     synthesis.arrangement = arrangement
     synthesis.updated_by_id = author.id if author is not None else None
-    db.session.add(synthesis)
     db.session.flush()
     return synthesis
+
+
+def _synthesis_row(workshop: Workshop) -> Synthesis:
+    """The workshop's synthesis row, made if missing. Two first saves at once both get the one
+    row (ON CONFLICT DO NOTHING) instead of one failing on the unique workshop."""
+    insert_or_ignore(Synthesis.__table__, [{"workshop_id": workshop.id, "intro": "", "intro_html": "",
+                                             "conclusion": "", "conclusion_html": "", "updated_at": utcnow()}],
+                     ["workshop_id"])
+    return synthesis_of(workshop)
 
 
 def _snapshot(item: DraftItem) -> dict:
@@ -119,16 +133,16 @@ def publish(workshop: Workshop, author: User | None) -> SynthesisVersion:
     if not sections and not has_text:
         raise SynthesisError(_("La synthèse est vide : écrivez une introduction ou une conclusion, ou incluez au "
                                "moins une fiche, avant de la publier."))
-    if synthesis is None:
-        synthesis = Synthesis(workshop=workshop, intro="", intro_html="", conclusion="", conclusion_html="")
-        db.session.add(synthesis)
-        db.session.flush()
+    synthesis = synthesis or _synthesis_row(workshop)
     last = db.session.scalar(sa.select(sa.func.max(SynthesisVersion.number))
                              .where(SynthesisVersion.synthesis_id == synthesis.id)) or 0
-    version = SynthesisVersion(
-        synthesis=synthesis, number=last + 1, published_by_id=author.id if author is not None else None,
-        intro=synthesis.intro, intro_html=synthesis.intro_html, conclusion=synthesis.conclusion,
-        conclusion_html=synthesis.conclusion_html, content={"sections": sections})
-    db.session.add(version)
-    db.session.flush()
-    return version
+    row = {"synthesis_id": synthesis.id, "number": last + 1, "published_at": utcnow(),
+           "published_by_id": author.id if author is not None else None, "intro": synthesis.intro,
+           "intro_html": synthesis.intro_html, "conclusion": synthesis.conclusion,
+           "conclusion_html": synthesis.conclusion_html, "content": {"sections": sections}}
+    # The unique (synthesis, number) pair decides between two publications at the same moment.
+    if not insert_or_ignore(SynthesisVersion.__table__, [row], ["synthesis_id", "number"]):
+        raise PublishConflict(_("Quelqu'un vient de publier la version %(number)d de cette synthèse : relisez-la "
+                                "puis publiez à nouveau si besoin.", number=last + 1))
+    return db.session.scalar(sa.select(SynthesisVersion).where(SynthesisVersion.synthesis_id == synthesis.id,
+                                                                SynthesisVersion.number == last + 1))
