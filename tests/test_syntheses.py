@@ -208,3 +208,13 @@ def test_a_publication_lost_to_a_simultaneous_one_is_a_conflict(monkeypatch, fac
     monkeypatch.setattr("commons.syntheses.services.insert_or_ignore", lambda *args, **kwargs: 0)
     response = facilitator_client.post(_url(workshop, "/publier"))
     assert response.status_code == 409 and "vient de publier la version 1" in response.get_data(as_text=True)
+
+
+def test_an_anonymous_reader_sees_a_new_version_at_once(client, facilitator_client, workshop, outcomes):
+    """The publication's Core insert counts as a write: the kept anonymous page is not served."""
+    facilitator_client.post(_url(workshop, "/publier"))
+    assert "Version 1," in client.get(_url(workshop)).get_data(as_text=True)
+    _post(facilitator_client, _url(workshop, "/brouillon"), arrangement([("Valeurs", list(outcomes))], intro="Neuf"))
+    facilitator_client.post(_url(workshop, "/publier"))
+    page = client.get(_url(workshop)).get_data(as_text=True)
+    assert "Version 2," in page and "Neuf" in page
