@@ -137,3 +137,14 @@ def test_the_facilitators_section_and_the_names_it_puts_on_the_workshop_page_hav
     if problems := violations(page):
         found["workshop page"] = problems
     assert found == {}
+
+
+def test_synthesis_draft_refused_has_no_axe_violations(page, live_server, demo, browser_login):
+    """The draft editor shown again with a refusal (a section removed while it holds entries)."""
+    browser_login(page, Role.FACILITATOR)
+    page.goto(live_server + "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique"
+                            "/synthese/brouillon")
+    page.get_by_label("Supprimer cette section (déplacez d'abord ses fiches)").first.check()
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    assert "contient encore des fiches" in page.locator(".error-summary").inner_text()
+    assert violations(page) == []
