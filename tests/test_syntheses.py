@@ -218,3 +218,13 @@ def test_an_anonymous_reader_sees_a_new_version_at_once(client, facilitator_clie
     facilitator_client.post(_url(workshop, "/publier"))
     page = client.get(_url(workshop)).get_data(as_text=True)
     assert "Version 2," in page and "Neuf" in page
+
+
+def test_deleting_a_workshop_takes_its_synthesis_along(facilitator_client, workshop, outcomes):
+    from commons.editions.services import delete_workshop
+
+    facilitator_client.post(_url(workshop, "/publier"))
+    delete_workshop(workshop)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SynthesisVersion)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Synthesis)) == 0

@@ -94,7 +94,7 @@ def draft_sections(workshop: Workshop, synthesis: Synthesis | None) -> list[Draf
     return sections
 
 
-def save_draft(workshop: Workshop, author: User, *, intro: str, conclusion: str, arrangement: dict) -> Synthesis:
+def save_draft(workshop: Workshop, author: User | None, *, intro: str, conclusion: str, arrangement: dict) -> Synthesis:
     """Store the texts (rendered now, not on each view) and an arrangement that
     `arrangement.parse` has checked against the workshop's entries."""
     intro, conclusion = INTRO.clean(intro), CONCLUSION.clean(conclusion)
