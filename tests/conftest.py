@@ -465,6 +465,9 @@ def route_urls(demo, contributor) -> dict[str, str]:
     from commons.search.synonyms import add_set
 
     synonyms = add_set("fab lab\nfablab").id
+    from commons.syntheses.services import publish
+
+    publish(entry.workshop, author=None)  # version 1, for the version and diff pages
     db.session.commit()
     session_id_for(contributor)
     contributor_session = contributor.session_record_id
@@ -489,6 +492,9 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "lineage.declare_new": f"{workshop}/decisions/nouvelle/{entry.id}",
         "lineage.answer_proposal": f"{workshop}/propositions/{proposal.id}/refuser",
         "lineage.add_origin": f"/fiches/{entry.id}/filiation", "lineage.update_followup": f"/actions/suivi/{entry.id}",
+        "syntheses.latest": f"{workshop}/synthese", "syntheses.version": f"{workshop}/synthese/v/1",
+        "syntheses.diff": f"{workshop}/synthese/diff?de=1&a=1", "syntheses.draft": f"{workshop}/synthese/brouillon",
+        "syntheses.publish_view": f"{workshop}/synthese/publier",
         "editions.new_edition": "/editions/nouvelle", "editions.edit_edition": f"/editions/{E24}/modifier",
         "editions.programme": f"/editions/{E24}/programme", "editions.copy_programme_view": f"/editions/{E24}/programme/copier",
         "editions.new_workshop": f"/editions/{E24}/programme/nouvelle-seance",

@@ -18,6 +18,9 @@ PUBLIC_PAGES = [
     "/editions",
     "/editions/nec-sud-ouest-2023",
     "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique",
+    "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique/synthese",
+    "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole/synthese/v/1",
+    "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique/synthese/diff?de=1&a=1",
     "/natures",
     "/natures/valeur",
     "/etiquettes",
@@ -63,6 +66,7 @@ def test_entry_and_form_pages_have_no_axe_violations(page, live_server, demo, br
     for path in ["/fiches/nouvelle", "/editions/nouvelle", "/editions/nec-sud-ouest-2024/programme",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/reprise",
                  "/editions/nec-sud-ouest-2024/ateliers/les-communs-de-la-mediation-numerique/decisions",
+                 "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique/synthese/brouillon",
                  "/editions/nec-sud-ouest-2024/programme/les-communs-de-la-mediation-numerique/modifier",
                  "/admin/synonymes", "/admin/synonymes/nouveau", "/compte/sessions", "/compte",
                  "/admin/demandes", "/admin/invitations", "/admin/liens", "/admin/comptes",
@@ -155,3 +159,14 @@ def test_feedback_pages_have_no_axe_violations(page, live_server, feedback_pages
         if problems := violations(page):
             found[f"{name} (admin)"] = problems
     assert found == {}
+
+
+def test_synthesis_draft_refused_has_no_axe_violations(page, live_server, demo, browser_login):
+    """The draft editor shown again with a refusal (a section removed while it holds entries)."""
+    browser_login(page, Role.FACILITATOR)
+    page.goto(live_server + "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique"
+                            "/synthese/brouillon")
+    page.get_by_label("Supprimer cette section (déplacez d'abord ses fiches)").first.check()
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    assert "contient encore des fiches" in page.locator(".error-summary").inner_text()
+    assert violations(page) == []

@@ -15,6 +15,7 @@ from commons.editions.models import Edition, GuidingQuestion, Structure, Worksho
 from commons.entries.models import Entry, Revision, Tag
 from commons.extensions import db
 from commons.kinds import EntryKind
+from commons.syntheses.models import Synthesis, SynthesisVersion
 
 SLUG = "nec-sud-ouest-2023"
 
@@ -190,12 +191,29 @@ def test_database_holds_no_personal_name_after_loading(demo):
     texts = []
     for model, columns in ((Edition, ("name", "description")), (Workshop, ("title", "description", "report")),
                            (Structure, ("name", "description")), (Entry, ("title", "body")),
-                           (GuidingQuestion, ("text",)), (Tag, ("name",))):
+                           (GuidingQuestion, ("text",)), (Tag, ("name",)), (Synthesis, ("intro", "conclusion")),
+                           (SynthesisVersion, ("intro", "conclusion"))):
         for row in db.session.scalars(sa.select(model)):
             texts.extend(getattr(row, c) for c in columns)
     blob = "\n".join(texts)
     for name in REPORT_SURNAMES:
         assert not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", blob, re.IGNORECASE), name
+
+
+def test_the_two_workshops_with_outcomes_have_a_published_synthesis(demo, client):
+    versions = db.session.scalars(sa.select(SynthesisVersion).join(Synthesis).join(Workshop)
+                                  .order_by(Workshop.slug)).all()
+    assert [(v.synthesis.workshop.slug, v.number, v.published_by_id) for v in versions] == [
+        ("les-communs-de-la-mediation-numerique", 1, None), ("passerelles-mediation-numerique-ecole", 1, None)]
+    communs, passerelles = versions
+    assert [s["title"] for s in communs.sections] == [EntryKind.VALEUR.plural, EntryKind.SAVOIR.plural,
+                                                      EntryKind.PRATIQUE.plural]
+    outcomes = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
+        Entry.workshop_id == communs.synthesis.workshop_id))
+    assert sum(len(s["items"]) for s in communs.sections) == outcomes == 22  # 20 and 2 sub-items
+    assert "stratégie numérique 2023-2027" in passerelles.conclusion
+    page = client.get("/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole/synthese")
+    assert page.status_code == 200 and "Rapprocher les fablabs et les écoles" in page.get_data(as_text=True)
 
 
 # --- idempotence and validation -----------------------------------------------------------------------

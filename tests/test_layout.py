@@ -26,13 +26,14 @@ ALLOWED = {
     "editions": {"accounts"},
     "entries": {"accounts", "editions"},
     "lineage": {"accounts", "editions", "entries"},
+    "syntheses": {"accounts", "editions", "entries", "lineage"},
     # Search reads the others' models through its document registry (lineages: one result
     # per outcome); nobody imports search.
     "search": {"accounts", "editions", "entries", "lineage"},
     # Participants' feedback on an edition: it knows the edition and who opened it, nothing else.
     "feedback": {"accounts", "editions"},
     "api": {"accounts", "editions", "entries", "lineage", "search"},
-    "demo": {"accounts", "editions", "entries", "lineage"},
+    "demo": {"accounts", "editions", "entries", "lineage", "syntheses"},
 }
 # create_app wires every package; nothing else in the kernel may know a domain.
 WIRING = {"commons"}

@@ -42,6 +42,9 @@ MATRIX: dict[tuple[str, str], Role | str | None] = {
     ("lineage.compare_index", "GET"): PUBLIC,
     ("lineage.compare", "GET"): PUBLIC,
     ("lineage.followup", "GET"): PUBLIC,
+    ("syntheses.latest", "GET"): PUBLIC,  # published versions are public; drafts are not
+    ("syntheses.version", "GET"): PUBLIC,
+    ("syntheses.diff", "GET"): PUBLIC,
     ("search.results", "GET"): PUBLIC,
     ("api.editions", "GET"): PUBLIC,
     ("api.compare_editions", "GET"): PUBLIC,
@@ -72,6 +75,9 @@ MATRIX: dict[tuple[str, str], Role | str | None] = {
     ("lineage.answer_proposal", "POST"): WORKSHOP,
     ("lineage.add_origin", "POST"): WORKSHOP,
     ("lineage.update_followup", "POST"): WORKSHOP,
+    ("syntheses.draft", "GET"): WORKSHOP,
+    ("syntheses.draft", "POST"): WORKSHOP,  # an empty arrangement: refused (422), nothing saved
+    ("syntheses.publish_view", "POST"): WORKSHOP,  # publishes the next version of route_urls' synthesis
     ("editions.new_edition", "GET"): Role.FACILITATOR,
     ("editions.new_edition", "POST"): Role.FACILITATOR,
     ("editions.edit_edition", "GET"): Role.FACILITATOR,

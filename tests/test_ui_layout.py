@@ -23,6 +23,9 @@ PUBLIC_PAGES = [
     "/editions/nec-sud-ouest-2023",
     W2023,
     W2024,
+    W2023 + "/synthese",
+    W2023 + "/synthese/v/1",
+    W2023 + "/synthese/diff?de=1&a=1",
     "/natures",
     "/natures/valeur",
     "/etiquettes",
@@ -55,6 +58,7 @@ SIGNED_IN_PAGES = [
     "/editions/nec-sud-ouest-2024/programme/les-communs-de-la-mediation-numerique/modifier",
     W2024 + "/decisions",
     W2024 + "/reprise",
+    W2023 + "/synthese/brouillon",
 ]
 
 ENTRY_SUFFIXES = ["", "/historique", "/diff?de=1&a=1", "/modifier", "/filiation"]
