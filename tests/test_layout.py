@@ -30,7 +30,9 @@ ALLOWED = {
     # per outcome); nobody imports search.
     "search": {"accounts", "editions", "entries", "lineage"},
     "api": {"accounts", "editions", "entries", "lineage", "search"},
-    "demo": {"accounts", "editions", "entries", "lineage"},
+    # A workshop's links and documents: they hang on workshops, nothing below knows them.
+    "resources": {"accounts", "editions"},
+    "demo": {"accounts", "editions", "entries", "lineage", "resources"},
 }
 # create_app wires every package; nothing else in the kernel may know a domain.
 WIRING = {"commons"}

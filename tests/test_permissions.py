@@ -72,6 +72,13 @@ MATRIX: dict[tuple[str, str], Role | str | None] = {
     ("lineage.answer_proposal", "POST"): WORKSHOP,
     ("lineage.add_origin", "POST"): WORKSHOP,
     ("lineage.update_followup", "POST"): WORKSHOP,
+    # A workshop's resources: managed by those who decide there, downloaded by anyone.
+    ("resources.download", "GET"): PUBLIC,
+    ("resources.manage", "GET"): WORKSHOP,
+    ("resources.add_link", "POST"): WORKSHOP,  # an empty form: refused (422), nothing added
+    ("resources.upload", "POST"): WORKSHOP,  # no file: refused (422), nothing stored
+    ("resources.move", "POST"): WORKSHOP,  # no direction: refused (422)
+    ("resources.delete", "POST"): WORKSHOP,  # deletes route_urls' document: after its download
     ("editions.new_edition", "GET"): Role.FACILITATOR,
     ("editions.new_edition", "POST"): Role.FACILITATOR,
     ("editions.edit_edition", "GET"): Role.FACILITATOR,
