@@ -20,6 +20,7 @@ PUBLIC_PAGES = [
     "/editions/nec-sud-ouest-2023",
     W2023,
     W2024,
+    "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole",  # its shared resources
     "/natures",
     "/natures/valeur",
     "/etiquettes",
@@ -52,6 +53,8 @@ SIGNED_IN_PAGES = [
     "/editions/nec-sud-ouest-2024/programme/les-communs-de-la-mediation-numerique/modifier",
     W2024 + "/decisions",
     W2024 + "/reprise",
+    W2024 + "/ressources",
+    "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole/ressources",
 ]
 
 ENTRY_SUFFIXES = ["", "/historique", "/diff?de=1&a=1", "/modifier", "/filiation"]

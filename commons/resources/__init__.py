@@ -3,8 +3,6 @@
 Files live under UPLOADS_DIR (the instance folder's `uploads/` by default) under random names;
 the name a person gave is only ever shown, never used as a path (commons/resources/storage.py).
 """
-import os
-
 from flask import Blueprint, Flask
 
 bp = Blueprint("resources", __name__)
@@ -14,7 +12,6 @@ def init_app(app: Flask) -> None:
     from commons.panels import Slot, register
     from commons.resources import models, panels, routes, services  # noqa: F401  (registers models and views)
 
-    app.config.setdefault("UPLOADS_DIR", os.path.join(app.instance_path, "uploads"))
     services.install()
     # Before every other hook (CSRFProtect parses the form): the upload route's larger limit
     # must be in place before the first byte of the body is read.

@@ -6,7 +6,7 @@ answers 422 with the page (the unit of work rolls back, and the file written goe
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,8 +28,10 @@ DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 def allow_large_upload() -> None:
-    """The app refuses bodies over MAX_CONTENT_LENGTH (2 MB); the upload route takes 20 MB."""
-    if request.endpoint == "resources.upload":
+    """The app refuses bodies over MAX_CONTENT_LENGTH (2 MB); the upload route takes 20 MB, from
+    a signed-in session only (a signed cookie nobody can forge): the body is read before the
+    view checks who is asking, and anonymous visitors are refused anyway."""
+    if request.endpoint == "resources.upload" and session.get("_user_id") is not None:
         request.max_content_length = UPLOAD_REQUEST_MAX
 
 
