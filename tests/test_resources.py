@@ -387,3 +387,29 @@ def test_the_2023_demo_lists_the_strategy_the_report_names_once(app, demo):
     [link] = rows()
     assert link.workshop.slug == "passerelles-mediation-numerique-ecole"
     assert link.url.startswith("https://") and "2023-2027" in link.title
+
+
+# --- upkeep ----------------------------------------------------------------------------------------
+
+def test_the_sweep_removes_files_no_row_names(app, runner, stored):
+    import os
+    import time
+
+    folder = Path(app.config["UPLOADS_DIR"])
+    (folder / "0123456789abcdef0123456789abcdef").write_bytes(b"orphan")
+    (folder / ".tmp-fresh").write_bytes(b"in flight")
+    old = folder / ".tmp-old"
+    old.write_bytes(b"abandoned")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    result = runner.invoke(args=["resources", "sweep"])
+    assert "2 fichier(s) orphelin(s) supprimé(s)." in result.output
+    assert uploads(app) == sorted([".tmp-fresh", stored.stored_name])
+
+
+def test_a_persons_export_lists_the_resources_they_added(app, stored, facilitator):
+    from commons.accounts.mydata import export
+    from commons.models import utcnow
+
+    [item] = export(facilitator, utcnow())["workshop_resources"]
+    assert (item["title"], item["kind"], item["file_name"]) == (
+        "La stratégie numérique", "file", "Stratégie numérique 2023-2027.pdf")
