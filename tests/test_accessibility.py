@@ -146,7 +146,7 @@ def test_the_resources_page_its_refusals_and_the_list_it_feeds_have_no_axe_viola
     page.goto(live_server + workshop + "/ressources")
     if problems := violations(page):
         found["page"] = problems
-    page.get_by_label("Fichier").set_input_files({"name": "page.pdf", "mimeType": "application/pdf",
+    page.get_by_label("Fichier", exact=True).set_input_files({"name": "page.pdf", "mimeType": "application/pdf",
                                                   "buffer": b"<!doctype html><p>pas un PDF</p>"})
     page.get_by_role("button", name="Envoyer le document").click()
     page.get_by_role("alert").wait_for()
@@ -155,7 +155,7 @@ def test_the_resources_page_its_refusals_and_the_list_it_feeds_have_no_axe_viola
         if problems := violations(page):
             found[f"refused at {width}px"] = problems
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    page.get_by_label("Fichier").set_input_files({"name": "Support de présentation.pdf", "mimeType": "application/pdf",
+    page.get_by_label("Fichier", exact=True).set_input_files({"name": "Support de présentation.pdf", "mimeType": "application/pdf",
                                                   "buffer": b"%PDF-1.4\n%%EOF\n"})
     page.get_by_role("button", name="Envoyer le document").click()
     page.get_by_role("button", name="Supprimer « Support de présentation »").wait_for()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -89,12 +90,13 @@ def upload(client, workshop, name: str, content: bytes, title: str = "", **kwarg
                        content_type="multipart/form-data", **kwargs)
 
 
-def raw_upload(client, workshop, quoted_name: str, content: bytes, **kwargs):
+def raw_upload(client, workshop, quoted_name: str, content: bytes, fields: dict | None = None, **kwargs):
     """A multipart body written by hand: the file name exactly as put on the wire (quoted), and a
     body in memory (the test client would spool a large one to a file it never closes)."""
     boundary = "----commons-test"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted_name}"\r\n'
+    parts = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+                    for key, value in (fields or {"title": ""}).items())
+    body = (f'{parts}--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted_name}"\r\n'
             f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
     return client.post(base(workshop) + "/fichier", data=body,
                        content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
@@ -222,6 +224,12 @@ def test_with_csrf_on_the_limit_is_raised_before_the_form_is_read(app, make_app,
     assert refused.status_code == 413 and "dépasse la taille maximale de 20 Mo" in text(refused)
     assert anonymous.status_code == 413  # no session: the app's 2 MB
     assert rows() == [] and uploads(app) == []
+    with strict.app_context():
+        token = re.search(r'name="csrf_token" value="([^"]+)"', text(client.get(base(workshop)))).group(1)
+        response = raw_upload(client, workshop, "moyen.pdf", pdf() + b"0" * (3 * MB),
+                              fields={"csrf_token": token, "title": ""})
+    assert response.status_code == 302
+    assert [r.file_name for r in rows()] == ["moyen.pdf"]
 
 
 def test_the_larger_limit_is_the_upload_routes_only(app, workshop, facilitator_client):
