@@ -207,27 +207,21 @@ def test_a_200_mb_body_is_refused_before_it_is_read(app, workshop, facilitator_c
     assert rows() == [] and uploads(app) == []
 
 
-def test_with_csrf_on_the_limit_is_raised_before_the_form_is_read(app, make_app, workshop, facilitator):
+def test_with_csrf_on_the_limit_is_raised_before_the_form_is_read(app, workshop, facilitator_client):
     """CSRFProtect parses the body before any view: the 20 MB limit must already be in place, and
     a body too large for it still gets the French message."""
-    from tests.conftest import session_id_for
-
-    strict = make_app(WTF_CSRF_ENABLED=True)
-    client = strict.test_client()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = session_id_for(facilitator)
-    with strict.app_context():
-        allowed = raw_upload(client, workshop, "moyen.pdf", pdf() + b"0" * (3 * MB))
-        refused = upload(client, workshop, "énorme.pdf", pdf(), environ_overrides={"CONTENT_LENGTH": str(200 * MB)})
-        anonymous = raw_upload(strict.test_client(), workshop, "moyen.pdf", pdf() + b"0" * (3 * MB))
+    app.config["WTF_CSRF_ENABLED"] = True  # read on each request by CSRFProtect
+    allowed = raw_upload(facilitator_client, workshop, "moyen.pdf", pdf() + b"0" * (3 * MB))
+    refused = upload(facilitator_client, workshop, "énorme.pdf", pdf(),
+                     environ_overrides={"CONTENT_LENGTH": str(200 * MB)})
+    anonymous = raw_upload(app.test_client(), workshop, "moyen.pdf", pdf() + b"0" * (3 * MB))
     assert allowed.status_code == 400  # past the size check, stopped by the missing CSRF token
     assert refused.status_code == 413 and "dépasse la taille maximale de 20 Mo" in text(refused)
     assert anonymous.status_code == 413  # no session: the app's 2 MB
     assert rows() == [] and uploads(app) == []
-    with strict.app_context():
-        token = re.search(r'name="csrf_token" value="([^"]+)"', text(client.get(base(workshop)))).group(1)
-        response = raw_upload(client, workshop, "moyen.pdf", pdf() + b"0" * (3 * MB),
-                              fields={"csrf_token": token, "title": ""})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(facilitator_client.get(base(workshop)))).group(1)
+    response = raw_upload(facilitator_client, workshop, "moyen.pdf", pdf() + b"0" * (3 * MB),
+                          fields={"csrf_token": token, "title": ""})
     assert response.status_code == 302
     assert [r.file_name for r in rows()] == ["moyen.pdf"]
 
@@ -339,6 +333,14 @@ def test_deleting_the_workshop_removes_its_files(app, workshop, stored):
     from commons.editions.services import delete_workshop
 
     delete_workshop(workshop)
+    db.session.commit()
+    assert rows() == [] and uploads(app) == []
+
+
+def test_deleting_the_edition_removes_its_workshops_files(app, workshop, stored):
+    from commons.editions.services import delete_edition
+
+    delete_edition(workshop.edition)
     db.session.commit()
     assert rows() == [] and uploads(app) == []
 
