@@ -423,3 +423,11 @@ def test_a_persons_export_lists_the_resources_they_added(app, stored, facilitato
     [item] = export(facilitator, utcnow())["workshop_resources"]
     assert (item["title"], item["kind"], item["file_name"]) == (
         "La stratégie numérique", "file", "Stratégie numérique 2023-2027.pdf")
+
+
+def test_sizes_are_written_in_french_units(app):
+    from commons.resources.panels import file_size
+
+    with app.test_request_context():
+        assert [file_size(n) for n in (340, 12 * 1024, int(1.4 * MB), 20 * MB)] == [
+            "340 octets", "12 ko", "1,4 Mo", "20 Mo"]

@@ -20,7 +20,7 @@ def file_size(size: int | None) -> str:
         return _("%(n)d octets", n=size)
     if size < 1024 * 1024:
         return _("%(n)s ko", n=f"{size / 1024:.0f}")
-    return _("%(n)s Mo", n=f"{size / 2**20:.1f}".replace(".", ","))
+    return _("%(n)s Mo", n=f"{size / 2**20:.1f}".replace(".", ",").removesuffix(",0"))
 
 
 @bp.app_template_filter("file_type")
