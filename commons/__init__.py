@@ -42,9 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "fr")
     login_manager.init_app(app)
 
-    from commons import accounts, api, demo, editions, entries, feedback, lineage, search, syntheses
+    from commons import accounts, api, demo, editions, entries, feedback, lineage, resources, search, syntheses
 
-    for package in (accounts, editions, entries, search, lineage, syntheses, feedback, api, demo):
+    for package in (accounts, editions, entries, search, lineage, resources, syntheses, feedback, api, demo):
         package.init_app(app)
 
     web.init_app(app)  # last: the page cache's hooks go around everything else

@@ -93,6 +93,8 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "commons.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COMMONS_INDEX_DIR": os.path.join(instance_path, "index"),
+        # Documents the workshops shared (commons/resources/storage.py): back it up with the database.
+        "UPLOADS_DIR": os.path.join(instance_path, "uploads"),
         # Anonymous pages shared by the host's worker processes (commons/pagestore.py); 0 MB: none.
         "PAGE_CACHE_DIR": os.path.join(instance_path, "pages"), "PAGE_CACHE_SHARED_MB": 256,
         "BABEL_DEFAULT_LOCALE": "fr",
@@ -131,6 +133,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY") or load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL") or config["SQLALCHEMY_DATABASE_URI"]),
         "COMMONS_INDEX_DIR": env.get("COMMONS_INDEX_DIR") or config["COMMONS_INDEX_DIR"],
+        "UPLOADS_DIR": env.get("UPLOADS_DIR") or config["UPLOADS_DIR"],
         "COMMONS_BASE_URL": env.get("COMMONS_BASE_URL") or config["COMMONS_BASE_URL"],
         "COMMONS_PROXY_COUNT": int(env.get("COMMONS_PROXY_COUNT") or 0),
     })

@@ -112,6 +112,7 @@ def _config(database_url: str, tmp_path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COMMONS_INDEX_DIR": str(tmp_path / "index"),
         "PAGE_CACHE_DIR": str(tmp_path / "pages"),
+        "UPLOADS_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
@@ -468,6 +469,7 @@ def route_urls(demo, contributor) -> dict[str, str]:
     from commons.syntheses.services import publish
 
     publish(entry.workshop, author=None)  # version 1, for the version and diff pages
+    document = _workshop_document(entry.workshop, contributor)
     db.session.commit()
     session_id_for(contributor)
     contributor_session = contributor.session_record_id
@@ -531,6 +533,10 @@ def route_urls(demo, contributor) -> dict[str, str]:
         "feedback.answer": f"/retours/{feedback}", "feedback.results_page": f"/editions/{E24}/retours",
         "feedback.manage": f"/editions/{E24}/retours/gerer", "feedback.open_view": f"/editions/{E24}/retours/ouvrir",
         "feedback.close_view": f"/editions/{E24}/retours/fermer",
+        "resources.download": f"/ressources/{document}/telecharger", "resources.manage": f"{workshop}/ressources",
+        "resources.add_link": f"{workshop}/ressources/lien", "resources.upload": f"{workshop}/ressources/fichier",
+        "resources.move": f"{workshop}/ressources/{document}/deplacer",
+        "resources.delete": f"{workshop}/ressources/{document}/supprimer",
     }
 
 
@@ -564,6 +570,19 @@ def feedback_pages(demo) -> dict[str, str]:
     db.session.commit()
     return {"answer": f"/retours/{token}", "results": "/editions/nec-sud-ouest-2023/retours",
             "manage": f"/editions/{E24}/retours/gerer"}
+
+
+
+def _workshop_document(workshop: Workshop, author: User) -> int:
+    """A small PDF shared by `workshop` (its file under the test's UPLOADS_DIR); its id."""
+    import io
+
+    from commons.resources.services import add_file
+
+    resource = add_file(workshop, title="Support de présentation", file_name="support.pdf",
+                        stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), author=author)
+    db.session.commit()
+    return resource.id
 
 
 def account_links(user: User) -> dict:

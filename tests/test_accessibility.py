@@ -21,6 +21,7 @@ PUBLIC_PAGES = [
     "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique/synthese",
     "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole/synthese/v/1",
     "/editions/nec-sud-ouest-2023/ateliers/les-communs-de-la-mediation-numerique/synthese/diff?de=1&a=1",
+    "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole",  # its shared resources
     "/natures",
     "/natures/valeur",
     "/etiquettes",
@@ -170,3 +171,35 @@ def test_synthesis_draft_refused_has_no_axe_violations(page, live_server, demo, 
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     assert "contient encore des fiches" in page.locator(".error-summary").inner_text()
     assert violations(page) == []
+
+
+def test_the_resources_page_its_refusals_and_the_list_it_feeds_have_no_axe_violations(page, live_server, demo,
+                                                                                        browser_login):
+    """An organiser uploads a document through the real form (a forged one first: refused), on a
+    phone-sized screen too; the workshop page then lists it beside the demo's link."""
+    browser_login(page, Role.FACILITATOR)
+    workshop = "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole"
+    found = {}
+    page.goto(live_server + workshop + "/ressources")
+    if problems := violations(page):
+        found["page"] = problems
+    page.get_by_label("Fichier", exact=True).set_input_files({"name": "page.pdf", "mimeType": "application/pdf",
+                                                  "buffer": b"<!doctype html><p>pas un PDF</p>"})
+    page.get_by_role("button", name="Envoyer le document").click()
+    page.get_by_role("alert").wait_for()
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        if problems := violations(page):
+            found[f"refused at {width}px"] = problems
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.get_by_label("Fichier", exact=True).set_input_files({"name": "Support de présentation.pdf", "mimeType": "application/pdf",
+                                                  "buffer": b"%PDF-1.4\n%%EOF\n"})
+    page.get_by_role("button", name="Envoyer le document").click()
+    page.get_by_role("button", name="Supprimer « Support de présentation »").wait_for()
+    if problems := violations(page):
+        found["uploaded"] = problems
+    page.goto(live_server + workshop)
+    page.get_by_role("link", name="Support de présentation").wait_for()
+    if problems := violations(page):
+        found["workshop page"] = problems
+    assert found == {}

@@ -33,7 +33,9 @@ ALLOWED = {
     # Participants' feedback on an edition: it knows the edition and who opened it, nothing else.
     "feedback": {"accounts", "editions"},
     "api": {"accounts", "editions", "entries", "lineage", "search"},
-    "demo": {"accounts", "editions", "entries", "lineage", "syntheses"},
+    # A workshop's links and documents: they hang on workshops, nothing below knows them.
+    "resources": {"accounts", "editions"},
+    "demo": {"accounts", "editions", "entries", "lineage", "resources", "syntheses"},
 }
 # create_app wires every package; nothing else in the kernel may know a domain.
 WIRING = {"commons"}

@@ -78,6 +78,13 @@ MATRIX: dict[tuple[str, str], Role | str | None] = {
     ("syntheses.draft", "GET"): WORKSHOP,
     ("syntheses.draft", "POST"): WORKSHOP,  # an empty arrangement: refused (422), nothing saved
     ("syntheses.publish_view", "POST"): WORKSHOP,  # publishes the next version of route_urls' synthesis
+    # A workshop's resources: managed by those who decide there, downloaded by anyone.
+    ("resources.download", "GET"): PUBLIC,
+    ("resources.manage", "GET"): WORKSHOP,
+    ("resources.add_link", "POST"): WORKSHOP,  # an empty form: refused (422), nothing added
+    ("resources.upload", "POST"): WORKSHOP,  # no file: refused (422), nothing stored
+    ("resources.move", "POST"): WORKSHOP,  # no direction: refused (422)
+    ("resources.delete", "POST"): WORKSHOP,  # deletes route_urls' document: after its download
     ("editions.new_edition", "GET"): Role.FACILITATOR,
     ("editions.new_edition", "POST"): Role.FACILITATOR,
     ("editions.edit_edition", "GET"): Role.FACILITATOR,

@@ -26,6 +26,7 @@ PUBLIC_PAGES = [
     W2023 + "/synthese",
     W2023 + "/synthese/v/1",
     W2023 + "/synthese/diff?de=1&a=1",
+    "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole",  # its shared resources
     "/natures",
     "/natures/valeur",
     "/etiquettes",
@@ -59,6 +60,8 @@ SIGNED_IN_PAGES = [
     W2024 + "/decisions",
     W2024 + "/reprise",
     W2023 + "/synthese/brouillon",
+    W2024 + "/ressources",
+    "/editions/nec-sud-ouest-2023/ateliers/passerelles-mediation-numerique-ecole/ressources",
 ]
 
 ENTRY_SUFFIXES = ["", "/historique", "/diff?de=1&a=1", "/modifier", "/filiation"]

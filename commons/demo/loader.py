@@ -298,9 +298,11 @@ def load_edition_file(path: Path, *, summary: str, created_at: datetime) -> Edit
 def load_demo() -> bool:
     """Load every demo edition that is missing; True when something was added. Flushes, never commits."""
     from commons.demo.edition_2024 import load_2024
+    from commons.demo.resources_2023 import load_resources_2023
     from commons.demo.syntheses_2023 import load_syntheses_2023
 
     loaded = load_edition_file(DEMO_2023, summary=IMPORT_SUMMARY_2023, created_at=IMPORTED_AT_2023) is not None
+    loaded = load_resources_2023() or loaded
     loaded = load_2024() or loaded
     loaded = load_syntheses_2023() or loaded
     db.session.flush()
