@@ -2,6 +2,8 @@
 who may see and change what."""
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 import sqlalchemy as sa
 
@@ -48,9 +50,18 @@ def _assign(user, workshop) -> None:
 
 
 def _post(client, url, data):
+    """POST as a browser would; a draft form carries the draft number it was opened at."""
     from werkzeug.datastructures import MultiDict
 
+    data = list(data)
+    if url.endswith("/brouillon") and "draft_number" not in dict(data):
+        data.append(("draft_number", str(_draft_number())))
     return client.post(url, data=MultiDict(data))
+
+
+def _draft_number() -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.max(Synthesis.draft_number))) or 0
 
 
 def test_the_draft_starts_by_kind_in_the_kinds_order(facilitator_client, workshop, outcomes):
@@ -227,4 +238,28 @@ def test_deleting_a_workshop_takes_its_synthesis_along(facilitator_client, works
     delete_workshop(workshop)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SynthesisVersion)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Synthesis)) == 0
+
+
+def test_two_people_saving_the_same_draft_never_overwrite_each_other(facilitator_client, workshop, outcomes):
+    """Both opened the draft at the same state: the first save wins, the second is refused
+    (409) with its typed text shown back, and nothing of it is kept."""
+    opened = _draft_number()
+    mine = arrangement([("Valeurs", list(outcomes))], intro="Mon introduction", draft_number=str(opened))
+    theirs = arrangement([("Valeurs", list(outcomes))], intro="Leur introduction", draft_number=str(opened))
+    assert _post(facilitator_client, _url(workshop, "/brouillon"), mine).status_code == 302
+    refused = _post(facilitator_client, _url(workshop, "/brouillon"), theirs)
+    assert refused.status_code == 409
+    page = unescape(refused.get_data(as_text=True))
+    assert "Quelqu'un a enregistré ce brouillon depuis que vous l'avez ouvert" in page
+    assert "Leur introduction" in page  # what they typed is not lost from their screen
+    assert f'name="draft_number" value="{opened + 1}"' in page  # saving again now replaces knowingly
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Synthesis.intro)) == "Mon introduction"
+
+
+def test_a_draft_form_without_its_number_is_refused(facilitator_client, workshop, outcomes):
+    data = arrangement([("Valeurs", list(outcomes))], intro="Sans numéro", draft_number="")
+    response = _post(facilitator_client, _url(workshop, "/brouillon"), data)
+    assert response.status_code == 422 and "rechargez la page" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Synthesis)) == 0

@@ -47,7 +47,7 @@ def _publish_one(workshop: Workshop, intro: str, conclusion: str) -> None:
     arrangement = {"sections": [
         {"title": s.title, "items": [{"entry_id": i.entry.id, "included": True, "comment": ""} for i in s.items]}
         for s in draft_sections(workshop, None)]}
-    save_draft(workshop, None, intro=intro, conclusion=conclusion, arrangement=arrangement)
+    save_draft(workshop, None, intro=intro, conclusion=conclusion, arrangement=arrangement, base=0)
     version = publish(workshop, None)
     # Dated like the imported entries (the report's date), so that every load is identical.
     version.published_at = version.synthesis.updated_at = IMPORTED_AT_2023

@@ -40,6 +40,9 @@ class Synthesis(db.Model):
     # {"sections": [{"title": str, "items": [{"entry_id": int, "included": bool, "comment": str}]}]}
     # None until the first save: the default arrangement (by kind) is computed, not stored.
     arrangement: Mapped[dict | None] = mapped_column(sa.JSON)
+    # How many times the draft was saved. A save names the number its form was opened at and
+    # claims the next one (compare-and-set): two people editing at once never overwrite each other.
+    draft_number: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -90,6 +90,13 @@ def _draft_page(workshop: Workshop, *, error: str | None = None, status: int = 2
                            versions=versions_of(workshop), error=error, typed=form), status
 
 
+def _draft_base(raw: str | None) -> int:
+    base = parse_int(raw, minimum=0)
+    if base is None:
+        raise SynthesisError(_("Ce formulaire ne dit pas de quel état du brouillon il part : rechargez la page."))
+    return base
+
+
 @bp.route(f"{BASE}/brouillon", methods=["GET", "POST"])
 @deciders_only
 def draft(edition_slug, workshop_slug):
@@ -99,7 +106,8 @@ def draft(edition_slug, workshop_slug):
     try:
         arranged = arrangement.parse(request.form, workshop_entries(workshop))
         save_draft(workshop, current_user, intro=request.form.get("intro", ""),
-                   conclusion=request.form.get("conclusion", ""), arrangement=arranged)
+                   conclusion=request.form.get("conclusion", ""), arrangement=arranged,
+                   base=_draft_base(request.form.get("draft_number")))
     except SynthesisError as exc:
         return _draft_page(workshop, error=str(exc), status=exc.status)
     flash(_("Brouillon de la synthèse enregistré."), "success")

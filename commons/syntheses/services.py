@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from commons.accounts.models import User
-from commons.database import insert_or_ignore
+from commons.database import claim, insert_or_ignore
 from commons.editions.models import Workshop
 from commons.entries.models import Entry, EntryStatus
 from commons.errors import ConflictError, ServiceError
@@ -27,6 +27,10 @@ class SynthesisError(ServiceError):
 
 class PublishConflict(SynthesisError, ConflictError):
     """Someone published the same version number first (409)."""
+
+
+class DraftConflict(SynthesisError, ConflictError):
+    """Someone saved the draft since this form was opened (409): nothing of this save is kept."""
 
 
 INTRO = TextRule(_l("L'introduction"), TEXT_MAX, "intro", is_multiline=True, error=SynthesisError)
@@ -94,11 +98,17 @@ def draft_sections(workshop: Workshop, synthesis: Synthesis | None) -> list[Draf
     return sections
 
 
-def save_draft(workshop: Workshop, author: User | None, *, intro: str, conclusion: str, arrangement: dict) -> Synthesis:
+def save_draft(workshop: Workshop, author: User | None, *, intro: str, conclusion: str, arrangement: dict,
+               base: int) -> Synthesis:
     """Store the texts (rendered now, not on each view) and an arrangement that
-    `arrangement.parse` has checked against the workshop's entries."""
+    `arrangement.parse` has checked against the workshop's entries; `base` is the draft number
+    the form was opened at. Another save since then wins: this one is refused (409)."""
     intro, conclusion = INTRO.clean(intro), CONCLUSION.clean(conclusion)
     synthesis = _synthesis_row(workshop)
+    if not claim(synthesis, "draft_number", base, base + 1):
+        raise DraftConflict(_("Quelqu'un a enregistré ce brouillon depuis que vous l'avez ouvert : rien n'a été "
+                              "enregistré. Vos textes sont ci-dessous ; le classement montré est celui enregistré "
+                              "par l'autre personne. Reportez vos changements puis enregistrez de nouveau."))
     synthesis.intro, synthesis.intro_html = intro, str(render_markdown(intro))
     synthesis.conclusion, synthesis.conclusion_html = conclusion, str(render_markdown(conclusion))
     synthesis.arrangement = arrangement

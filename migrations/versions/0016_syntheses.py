@@ -22,6 +22,7 @@ def upgrade():
         sa.Column('conclusion', sa.Text(), nullable=False),
         sa.Column('conclusion_html', sa.Text(), nullable=False),
         sa.Column('arrangement', sa.JSON(), nullable=True),
+        sa.Column('draft_number', sa.Integer(), server_default='0', nullable=False),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
         sa.Column('updated_by_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_syntheses_workshop_id_workshops'),
