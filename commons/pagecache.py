@@ -187,8 +187,8 @@ def serve_kept():
     if not _cacheable_request():
         return None
     generation = _generation()
-    address = _address()
-    if generation is None or address is None:
+    address = _address() if generation is not None else None  # a search's token costs a look at the index
+    if address is None:
         return None
     g.page_key = key = (address, generation)
     hit = _cache().get(key)

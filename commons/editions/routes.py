@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -42,9 +42,15 @@ def edition_or_404(slug: str) -> Edition:
 
 
 def workshop_or_404(edition_slug: str, workshop_slug: str) -> Workshop:
-    workshop = queries.get_workshop(edition_slug, workshop_slug)
+    """The workshop a request names. Found once per request: a workshop's action asks twice, its
+    permission check (`permission_required(..., workshop=...)`) and then the view."""
+    found = request.environ.setdefault("commons.workshops", {})
+    workshop = found.get((edition_slug, workshop_slug))
     if workshop is None:
-        abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
+        workshop = queries.get_workshop(edition_slug, workshop_slug)
+        if workshop is None:
+            abort_with(404, _("Cet atelier n'existe pas dans l'édition « %(slug)s ».", slug=edition_slug))
+        found[(edition_slug, workshop_slug)] = workshop
     return workshop
 
 
